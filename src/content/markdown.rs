@@ -1,0 +1,541 @@
+//! Markdown to HTML: CommonMark with GFM tables, footnotes, strikethrough
+//! and task lists, through pulldown-cmark. The work is a chain of small
+//! passes over the event stream (heading ids, internal links, anchor links,
+//! summary), each a short function, not one big match.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
+
+use crate::diagnostics::line_column;
+
+/// What a link in markdown points at, as far as the markdown stage can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// Another content file (`@/program/x.md` or a relative `.md` path),
+    /// named by its path under `content/`.
+    Content {
+        path: String,
+        fragment: Option<String>,
+    },
+    /// A root-relative URL such as `/pengumuman/`, checked against the
+    /// finished output.
+    SitePath { path: String },
+}
+
+/// A link found in the body, with the line it is on, for checking.
+#[derive(Debug, Clone)]
+pub struct FoundLink {
+    pub line: usize,
+    pub column: usize,
+    pub written: String,
+    pub target: LinkTarget,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderedMarkdown {
+    pub html: String,
+    /// HTML before a `<!-- more -->` marker, if there is one.
+    pub summary: Option<String>,
+    pub toc: Vec<Heading>,
+    /// Every id a link can point at: headings and footnotes.
+    pub anchors: Vec<String>,
+    pub word_count: usize,
+    pub links: Vec<FoundLink>,
+}
+
+/// Decides the URL of a link to another content file; the content stage
+/// knows every page and section.
+pub trait ResolveLink {
+    /// `path` is relative to `content/`, normalised (no `./` or `../`).
+    /// Returns the URL (with the base path) or `None` if no such file.
+    fn resolve(&self, path: &str) -> Option<String>;
+    /// Prefixes a root-relative path with the site's base path.
+    fn site_url(&self, path: &str) -> String;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorLinks {
+    None,
+    Left,
+    Right,
+    Heading,
+}
+
+impl AnchorLinks {
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some("left") => AnchorLinks::Left,
+            Some("right") => AnchorLinks::Right,
+            Some("heading") => AnchorLinks::Heading,
+            _ => AnchorLinks::None,
+        }
+    }
+}
+
+pub struct MarkdownInput<'a> {
+    pub text: &'a str,
+    /// Line of `text`'s first line in its file.
+    pub first_line: usize,
+    /// The file's path under `content/`, for resolving relative links.
+    pub content_path: &'a str,
+    pub anchor_links: AnchorLinks,
+}
+
+/// A broken link found while rendering; turned into a diagnostic by the
+/// content stage, which knows the file.
+#[derive(Debug, Clone)]
+pub struct LinkProblem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+pub fn render(
+    input: &MarkdownInput<'_>,
+    resolver: &dyn ResolveLink,
+) -> (RenderedMarkdown, Vec<LinkProblem>) {
+    let parser = Parser::new_ext(input.text, options()).into_offset_iter();
+    let mut events: Vec<(Event<'_>, Range<usize>)> = parser.collect();
+    let mut problems = Vec::new();
+
+    let toc = assign_heading_ids(&mut events);
+    let mut anchors: Vec<String> = toc.iter().map(|h| h.id.clone()).collect();
+    anchors.extend(footnote_ids(&events));
+    let links = resolve_links(&mut events, input, resolver, &mut problems);
+    let word_count = count_words(&events);
+    let events: Vec<Event<'_>> = events.into_iter().map(|(event, _)| event).collect();
+    let events = insert_anchor_links(events, input.anchor_links);
+    let (summary, events) = split_summary(events);
+
+    let mut html_out = String::with_capacity(input.text.len() * 3 / 2);
+    html::push_html(&mut html_out, events.into_iter());
+    let summary = summary.map(|events| {
+        let mut out = String::new();
+        html::push_html(&mut out, events.into_iter());
+        out
+    });
+    (
+        RenderedMarkdown {
+            html: html_out,
+            summary,
+            toc,
+            anchors,
+            word_count,
+            links,
+        },
+        problems,
+    )
+}
+
+/// Gives every heading a stable id: the one written with `{#id}`, or the
+/// slug of its text, numbered `-1`, `-2` when repeated in a page.
+fn assign_heading_ids(events: &mut [(Event<'_>, Range<usize>)]) -> Vec<Heading> {
+    let mut used: HashSet<String> = events
+        .iter()
+        .filter_map(|(event, _)| match event {
+            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut toc = Vec::new();
+    let mut index = 0;
+    while index < events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[index].0 {
+            let level = *level;
+            let explicit = id.clone();
+            let mut text = String::new();
+            let mut end = index + 1;
+            while end < events.len() {
+                match &events[end].0 {
+                    Event::End(TagEnd::Heading(_)) => break,
+                    Event::Text(t) | Event::Code(t) => text.push_str(t),
+                    _ => {}
+                }
+                end += 1;
+            }
+            let id = match explicit {
+                Some(id) => id.to_string(),
+                None => {
+                    let base = match slug::slugify(&text) {
+                        s if s.is_empty() => "bagian".to_string(),
+                        s => s,
+                    };
+                    let mut candidate = base.clone();
+                    let mut n = 1;
+                    while used.contains(&candidate) {
+                        candidate = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    used.insert(candidate.clone());
+                    candidate
+                }
+            };
+            if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[index].0 {
+                *slot = Some(CowStr::from(id.clone()));
+            }
+            toc.push(Heading {
+                level: heading_number(level),
+                id,
+                title: text.trim().to_string(),
+            });
+            index = end;
+        }
+        index += 1;
+    }
+    toc
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// pulldown-cmark writes footnote definitions with the label as id.
+fn footnote_ids(events: &[(Event<'_>, Range<usize>)]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|(event, _)| match event {
+            Event::Start(Tag::FootnoteDefinition(label)) => Some(label.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Rewrites links to content files and root-relative paths into real URLs
+/// and records them for checking once every page is known.
+fn resolve_links(
+    events: &mut [(Event<'_>, Range<usize>)],
+    input: &MarkdownInput<'_>,
+    resolver: &dyn ResolveLink,
+    problems: &mut Vec<LinkProblem>,
+) -> Vec<FoundLink> {
+    let mut found = Vec::new();
+    for (event, range) in events.iter_mut() {
+        let (dest_url, link_type) = match event {
+            Event::Start(Tag::Link {
+                dest_url,
+                link_type,
+                ..
+            })
+            | Event::Start(Tag::Image {
+                dest_url,
+                link_type,
+                ..
+            }) => (dest_url, *link_type),
+            _ => continue,
+        };
+        if matches!(link_type, LinkType::Email) {
+            continue;
+        }
+        let written = dest_url.to_string();
+        let (line, column) = line_column(input.text, range.start);
+        let line = line + input.first_line - 1;
+        match classify(&written, input.content_path) {
+            Classified::External => {}
+            Classified::Fragment => {}
+            Classified::Content { path, fragment } => {
+                let Some(path) = path else {
+                    problems.push(LinkProblem {
+                        line,
+                        column,
+                        message: format!("link `{written}` goes outside the content folder"),
+                        hint: "link to a file under content/, e.g. @/program/bursa-kerja.md".into(),
+                    });
+                    continue;
+                };
+                match resolver.resolve(&path) {
+                    Some(url) => {
+                        let url = match &fragment {
+                            Some(f) => format!("{url}#{f}"),
+                            None => url,
+                        };
+                        *dest_url = CowStr::from(url);
+                        found.push(FoundLink {
+                            line,
+                            column,
+                            written,
+                            target: LinkTarget::Content { path, fragment },
+                        });
+                    }
+                    None => problems.push(LinkProblem {
+                        line,
+                        column,
+                        message: format!("link `{written}` points to `content/{path}`, which does not exist"),
+                        hint: "check the file name; links name files under content/, e.g. @/program/bursa-kerja.md".into(),
+                    }),
+                }
+            }
+            Classified::SitePath(path) => {
+                *dest_url = CowStr::from(resolver.site_url(&path));
+                found.push(FoundLink {
+                    line,
+                    column,
+                    written,
+                    target: LinkTarget::SitePath { path },
+                });
+            }
+        }
+    }
+    found
+}
+
+enum Classified {
+    External,
+    Fragment,
+    /// `path` is `None` when the link climbs out of `content/`.
+    Content {
+        path: Option<String>,
+        fragment: Option<String>,
+    },
+    SitePath(String),
+}
+
+fn classify(url: &str, from: &str) -> Classified {
+    if url.starts_with('#') {
+        return Classified::Fragment;
+    }
+    if let Some(rest) = url.strip_prefix("@/") {
+        let (path, fragment) = split_fragment(rest);
+        return Classified::Content {
+            path: normalise(path),
+            fragment,
+        };
+    }
+    if url.starts_with("//") || has_scheme(url) {
+        return Classified::External;
+    }
+    if url.starts_with('/') {
+        return Classified::SitePath(url.to_string());
+    }
+    let (path, fragment) = split_fragment(url);
+    let path_only = path.split('?').next().unwrap_or(path);
+    if path_only.ends_with(".md") {
+        let dir = match from.rfind('/') {
+            Some(i) => &from[..i + 1],
+            None => "",
+        };
+        return Classified::Content {
+            path: normalise(&format!("{dir}{path_only}")),
+            fragment,
+        };
+    }
+    // Relative links to other things (images beside the page, `../x/`) are
+    // left as written: they are relative to the page's own URL.
+    Classified::External
+}
+
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(i) => {
+            let scheme = &url[..i];
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !scheme.contains('/')
+        }
+        None => false,
+    }
+}
+
+fn split_fragment(url: &str) -> (&str, Option<String>) {
+    match url.split_once('#') {
+        Some((path, fragment)) if !fragment.is_empty() => (path, Some(fragment.to_string())),
+        Some((path, _)) => (path, None),
+        None => (url, None),
+    }
+}
+
+/// Resolves `.` and `..` in a `/`-separated path; `None` if it climbs above
+/// the root.
+pub fn normalise(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn count_words(events: &[(Event<'_>, Range<usize>)]) -> usize {
+    events
+        .iter()
+        .map(|(event, _)| match event {
+            Event::Text(t) | Event::Code(t) => t.split_whitespace().count(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Adds a link to each heading's own id, where the site or section asks for
+/// it. The link is named by the heading (`aria-labelledby`) so screen
+/// readers do not announce a bare "#".
+fn insert_anchor_links(events: Vec<Event<'_>>, position: AnchorLinks) -> Vec<Event<'_>> {
+    if position == AnchorLinks::None {
+        return events;
+    }
+    let mut out = Vec::with_capacity(events.len() + 8);
+    let mut current_id: Option<String> = None;
+    for event in events {
+        match &event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                current_id = id.as_ref().map(|s| s.to_string());
+                out.push(event);
+                if let Some(id) = &current_id {
+                    match position {
+                        AnchorLinks::Left => out.push(Event::InlineHtml(anchor_html(id).into())),
+                        AnchorLinks::Heading => out.push(Event::InlineHtml(
+                            format!("<a class=\"heading-link\" href=\"#{id}\">").into(),
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(id) = current_id.take() {
+                    match position {
+                        AnchorLinks::Right => {
+                            out.push(Event::InlineHtml(format!(" {}", anchor_html(&id)).into()))
+                        }
+                        AnchorLinks::Heading => out.push(Event::InlineHtml("</a>".into())),
+                        _ => {}
+                    }
+                }
+                out.push(event);
+            }
+            _ => out.push(event),
+        }
+    }
+    out
+}
+
+fn anchor_html(id: &str) -> String {
+    format!("<a class=\"anchor\" href=\"#{id}\" aria-labelledby=\"{id}\">#</a>")
+}
+
+/// Cuts the events at a `<!-- more -->` marker (Zola and Hugo's summary
+/// convention). The marker itself is dropped from the page.
+fn split_summary(events: Vec<Event<'_>>) -> (Option<Vec<Event<'_>>>, Vec<Event<'_>>) {
+    let is_marker = |event: &Event<'_>| match event {
+        Event::Html(text) | Event::InlineHtml(text) => text.trim() == "<!-- more -->",
+        _ => false,
+    };
+    let Some(at) = events.iter().position(is_marker) else {
+        return (None, events);
+    };
+    let mut summary: Vec<Event<'_>> = events[..at].to_vec();
+    // Close any block left open by the marker (it usually ends a paragraph).
+    let mut open = Vec::new();
+    for event in &summary {
+        match event {
+            Event::Start(tag) => open.push(tag.to_end()),
+            Event::End(_) => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    while let Some(end) = open.pop() {
+        summary.push(Event::End(end));
+    }
+    let body = events.into_iter().filter(|e| !is_marker(e)).collect();
+    (Some(summary), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Links;
+    impl ResolveLink for Links {
+        fn resolve(&self, path: &str) -> Option<String> {
+            (path == "program/bpjs.md").then(|| "/portal/program/bpjs/".to_string())
+        }
+        fn site_url(&self, path: &str) -> String {
+            format!("/portal{path}")
+        }
+    }
+
+    fn run(text: &str) -> (RenderedMarkdown, Vec<LinkProblem>) {
+        render(
+            &MarkdownInput {
+                text,
+                first_line: 5,
+                content_path: "pengumuman/a.md",
+                anchor_links: AnchorLinks::None,
+            },
+            &Links,
+        )
+    }
+
+    #[test]
+    fn repeated_headings_get_numbered_ids() {
+        let (out, _) =
+            run("## Cara Mendaftar\n\n## Cara Mendaftar\n\n## Syarat {#syarat-khusus}\n");
+        let ids: Vec<_> = out.toc.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["cara-mendaftar", "cara-mendaftar-1", "syarat-khusus"]);
+        assert!(
+            out.html.contains(r#"<h2 id="cara-mendaftar-1">"#),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn content_links_resolve_and_missing_ones_report_their_line() {
+        let (out, problems) =
+            run("See [a](@/program/bpjs.md#x) and\n[b](../program/bpjs.md).\n\n[c](@/nope.md)\n");
+        assert!(
+            out.html.contains(r#"href="/portal/program/bpjs/#x""#),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains(r#"href="/portal/program/bpjs/""#));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 8);
+        assert!(problems[0].message.contains("content/nope.md"));
+    }
+
+    #[test]
+    fn root_relative_links_get_the_base_path() {
+        let (out, _) = run("[x](/pengumuman/) [y](https://example.org/)");
+        assert!(out.html.contains(r#"href="/portal/pengumuman/""#));
+        assert!(out.html.contains(r#"href="https://example.org/""#));
+    }
+
+    #[test]
+    fn summary_stops_at_more_marker() {
+        let (out, _) = run("First.\n\n<!-- more -->\n\nSecond.\n");
+        assert_eq!(out.summary.as_deref(), Some("<p>First.</p>\n"));
+        assert!(!out.html.contains("more"));
+    }
+}

@@ -1,0 +1,252 @@
+//! Problems found while building, collected across a whole run so that a
+//! user sees every problem at once (ripgrep's and Zola's "collect, then
+//! fail"). Every stage pushes into a `Diagnostics`; `build()` fails at the
+//! end of a stage that recorded an error, before anything is written.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// Where a problem is: a file relative to the project root, and where known
+/// the 1-based line and column in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Location {
+    pub fn file(file: impl Into<PathBuf>) -> Self {
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    pub fn line(file: impl Into<PathBuf>, line: usize) -> Self {
+        Location {
+            file: file.into(),
+            line: Some(line),
+            column: None,
+        }
+    }
+
+    pub fn at(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
+        Location {
+            file: file.into(),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Forward slashes on every platform so messages (and the tests that
+        // check them) read the same everywhere.
+        write!(f, "{}", self.file.to_string_lossy().replace('\\', "/"))?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub level: Level,
+    pub location: Option<Location>,
+    pub message: String,
+    /// What the user can do about it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(location: Option<Location>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: Level::Error,
+            location,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(location: Option<Location>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: Level::Warning,
+            location,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        write!(f, "{level}: ")?;
+        if let Some(location) = &self.location {
+            write!(f, "{location}: ")?;
+        }
+        // Multi-line messages (template errors with their source excerpt)
+        // are indented so the numbered list stays readable.
+        let mut lines = self.message.lines();
+        if let Some(first) = lines.next() {
+            write!(f, "{first}")?;
+        }
+        for line in lines {
+            write!(f, "\n    {line}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The problems of one run, in the order found, then sorted for output so
+/// that two runs over the same input print the same report.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn error(&mut self, location: Option<Location>, message: impl Into<String>) {
+        self.push(Diagnostic::error(location, message));
+    }
+
+    pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(more);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.level == Level::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.level == Level::Warning)
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Errors first, then by file and line, duplicates removed.
+    pub fn sorted(&self) -> Vec<Diagnostic> {
+        let mut items = self.items.clone();
+        items.sort_by(|a, b| {
+            (a.level, &a.location, &a.message).cmp(&(b.level, &b.location, &b.message))
+        });
+        items.dedup();
+        items
+    }
+
+    /// The report a user reads: a numbered list, then one summary line.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for (number, diagnostic) in self.sorted().iter().enumerate() {
+            out.push_str(&format!("{}. {diagnostic}\n", number + 1));
+        }
+        out
+    }
+}
+
+/// Shows `path` relative to `root` where it is inside it, as users name
+/// files relative to their project.
+pub fn relative_to(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Converts a byte offset in `text` into a 1-based line and column
+/// (column counted in characters, as editors show it).
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Suggests the closest of `candidates` to a misspelt `word`, if one is close.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score > 0.82)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_characters_not_bytes() {
+        let text = "a\nbé c\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 2), (2, 1));
+        // `c` is after a two-byte `é`: byte 6, character column 4.
+        assert_eq!(line_column(text, 6), (2, 4));
+    }
+
+    #[test]
+    fn suggestions_only_for_close_words() {
+        assert_eq!(did_you_mean("titel", ["title", "date"]), Some("title"));
+        assert_eq!(did_you_mean("zzz", ["title", "date"]), None);
+    }
+}

@@ -1,0 +1,200 @@
+//! kaca builds public transparency portals: it joins programme data with
+//! markdown announcements and writes a static, bilingual site.
+//!
+//! The pipeline runs one way, one module per stage:
+//! `config` → `content` (+ theme) → `render` → `output`.
+//! [`build`] calls them in order and is the whole program in short.
+
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod output;
+pub mod render;
+pub mod scaffold;
+pub mod serve;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diagnostics::{Diagnostic, Diagnostics};
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The portal's folder (holds `site.toml`).
+    pub root: PathBuf,
+    /// Where the site goes; relative paths are relative to `root`.
+    pub output: PathBuf,
+    /// Replaces `base_url` from `site.toml`.
+    pub base_url: Option<String>,
+    /// Includes pages and sections marked `draft`.
+    pub drafts: bool,
+    /// `false` for `kaca check`: do everything but write.
+    pub write: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            output: PathBuf::from("public"),
+            base_url: None,
+            drafts: false,
+            write: true,
+        }
+    }
+}
+
+/// The result of a run: every problem found, and what was built.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub diagnostics: Diagnostics,
+    pub summary: Option<BuildSummary>,
+}
+
+impl BuildOutcome {
+    pub fn succeeded(&self) -> bool {
+        !self.diagnostics.has_errors() && self.summary.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildSummary {
+    /// Pages per language code.
+    pub pages: Vec<(String, usize)>,
+    pub files: usize,
+    /// The folder written, or `None` for `check`.
+    pub output: Option<PathBuf>,
+    /// Each stage and how long it took.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Runs the whole pipeline. Writes nothing unless every stage succeeded.
+pub fn build(options: &BuildOptions) -> BuildOutcome {
+    let mut diagnostics = Diagnostics::new();
+    let mut timings = Vec::new();
+    let summary = run_stages(options, &mut diagnostics, &mut timings);
+    let summary = if diagnostics.has_errors() {
+        None
+    } else {
+        summary
+    };
+    BuildOutcome {
+        diagnostics,
+        summary,
+    }
+}
+
+fn run_stages(
+    options: &BuildOptions,
+    diagnostics: &mut Diagnostics,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Option<BuildSummary> {
+    let root = options.root.as_path();
+    let mut clock = Clock::start();
+
+    // Refuse a dangerous output folder before any work.
+    let output = if options.write {
+        match output::resolve_output(root, &options.output)
+            .and_then(|output| output::check_replaceable(&output).map(|()| output))
+        {
+            Ok(output) => Some(output),
+            Err(problem) => {
+                diagnostics.push(problem);
+                return None;
+            }
+        }
+    } else {
+        None
+    };
+
+    let config = config::load(root, diagnostics)?;
+    let config = match &options.base_url {
+        Some(url) => match config.with_base_url(url) {
+            Ok(config) => config,
+            Err(message) => {
+                diagnostics.push(Diagnostic::error(None, format!("--base-url: {message}")));
+                return None;
+            }
+        },
+        None => config,
+    };
+    timings.push(("config", clock.lap()));
+
+    let theme = render::theme::load(root, &config, diagnostics);
+    timings.push(("theme", clock.lap()));
+    let content = content::load(
+        root,
+        &config,
+        &content::LoadOptions {
+            drafts: options.drafts,
+        },
+        diagnostics,
+    );
+    timings.push(("content", clock.lap()));
+    if diagnostics.has_errors() {
+        return None;
+    }
+
+    let site = Arc::new(render::Site {
+        config,
+        content,
+        theme,
+    });
+    let files = render::render(site.clone(), diagnostics);
+    output::check_internal_links(&site.content, &files, diagnostics);
+    timings.push(("render", clock.lap()));
+    if diagnostics.has_errors() {
+        return None;
+    }
+
+    if let Some(output) = &output {
+        if let Err(problem) = output::write(output, &files) {
+            diagnostics.push(problem);
+            return None;
+        }
+        timings.push(("write", clock.lap()));
+    }
+
+    let pages = site
+        .config
+        .languages
+        .iter()
+        .map(|l| {
+            let count = site
+                .content
+                .pages
+                .iter()
+                .filter(|p| p.lang == l.code)
+                .count();
+            (l.code.clone(), count)
+        })
+        .collect();
+    Some(BuildSummary {
+        pages,
+        files: files.len(),
+        output,
+        timings: std::mem::take(timings),
+    })
+}
+
+struct Clock(Instant);
+
+impl Clock {
+    fn start() -> Self {
+        Clock(Instant::now())
+    }
+
+    fn lap(&mut self) -> Duration {
+        let now = Instant::now();
+        let elapsed = now - self.0;
+        self.0 = now;
+        elapsed
+    }
+}
+
+/// Shows a path the way the user would type it from `root`.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    diagnostics::relative_to(root, path).display().to_string()
+}

@@ -1,0 +1,357 @@
+//! The last stage: writes the rendered files into a fresh folder beside the
+//! output and swaps it in only when everything is written, so a failed or
+//! killed build leaves the previous site exactly as it was. It refuses to
+//! replace a folder it did not create (no marker file) rather than delete
+//! someone's files.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::content::Content;
+use crate::content::markdown::LinkTarget;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::render::{Contents, OutputFile};
+
+/// Present in every folder kaca wrote; its absence means "not ours".
+pub const MARKER: &str = ".kaca-output";
+const MARKER_TEXT: &str =
+    "This folder is written by kaca. It is replaced as a whole on every build.\n";
+
+/// Folders of the project that an output folder must never be in.
+const SOURCE_DIRS: [&str; 7] = [
+    "content",
+    "data",
+    "themes",
+    "templates",
+    "static",
+    "assets",
+    "i18n",
+];
+
+/// Resolves the output folder against the project root, and refuses places
+/// where replacing the folder would destroy sources.
+pub fn resolve_output(root: &Path, output: &Path) -> Result<PathBuf, Diagnostic> {
+    let root = absolute(root);
+    let output = if output.is_absolute() {
+        output.to_path_buf()
+    } else {
+        root.join(output)
+    };
+    let output = lexical_normalise(&output);
+    let refuse = |message: String| {
+        Err(Diagnostic::error(None, message)
+            .with_hint("choose a new folder for the site, e.g. --output public"))
+    };
+    if output.parent().is_none() {
+        return refuse(format!(
+            "refusing to write the site to `{}`: that is the root of the file system",
+            output.display()
+        ));
+    }
+    let root_canonical = root.canonicalize().unwrap_or_else(|_| root.clone());
+    let output_canonical = canonical_as_far_as_exists(&output);
+    if root_canonical.starts_with(&output_canonical) {
+        return refuse(format!(
+            "refusing to write the site to `{}`: it is the project folder or contains it, and would be replaced",
+            output.display()
+        ));
+    }
+    for dir in SOURCE_DIRS {
+        let source = root_canonical.join(dir);
+        if output_canonical.starts_with(&source) {
+            return refuse(format!(
+                "refusing to write the site to `{}`: it is inside the project's {dir}/ folder",
+                output.display()
+            ));
+        }
+    }
+    if root_canonical.join(crate::config::CONFIG_FILE) == output_canonical {
+        return refuse("refusing to write the site over site.toml".to_string());
+    }
+    Ok(output)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+fn lexical_normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Canonicalises the longest existing ancestor (resolving symbolic links)
+/// and appends the rest.
+fn canonical_as_far_as_exists(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    out
+}
+
+/// Checks that the output folder may be replaced: it does not exist, is
+/// empty, or carries kaca's marker.
+pub fn check_replaceable(output: &Path) -> Result<(), Diagnostic> {
+    if !output.exists() {
+        return Ok(());
+    }
+    if !output.is_dir() {
+        return Err(Diagnostic::error(
+            None,
+            format!(
+                "refusing to write the site to `{}`: it is a file, not a folder",
+                output.display()
+            ),
+        )
+        .with_hint("choose another --output"));
+    }
+    if output.join(MARKER).is_file() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(output)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if empty {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        None,
+        format!(
+            "refusing to replace `{}`: kaca did not create this folder (it has no {MARKER} file), and replacing it would delete its files",
+            output.display()
+        ),
+    )
+    .with_hint("move the folder away, or choose another --output"))
+}
+
+/// Writes `files` as the new content of `output`, atomically.
+pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
+    check_replaceable(output)?;
+    let parent = output
+        .parent()
+        .ok_or_else(|| Diagnostic::error(None, "the output folder has no parent folder"))?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    std::fs::create_dir_all(parent).map_err(|error| {
+        Diagnostic::error(
+            None,
+            format!("cannot create `{}`: {error}", parent.display()),
+        )
+    })?;
+    remove_stale_temporaries(parent, &name);
+    let staging = parent.join(format!(".{name}.kaca-tmp-{}", std::process::id()));
+    if staging.exists() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, output, parent, &name));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
+    let io_error = |path: &Path, error: std::io::Error| {
+        Diagnostic::error(None, format!("cannot write `{}`: {error}", path.display())).with_hint(
+            "check free disk space and permissions; the previous site was left as it was",
+        )
+    };
+    std::fs::create_dir_all(staging).map_err(|e| io_error(staging, e))?;
+    let folders: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent().map(Path::to_path_buf))
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    for folder in &folders {
+        let path = staging.join(folder);
+        std::fs::create_dir_all(&path).map_err(|e| io_error(&path, e))?;
+    }
+    files.par_iter().try_for_each(|file| {
+        let path = staging.join(&file.path);
+        match &file.contents {
+            Contents::Bytes(bytes) => std::fs::write(&path, bytes),
+            Contents::Copy(source) => std::fs::copy(source, &path).map(|_| ()),
+        }
+        .map_err(|e| io_error(&path, e))
+    })?;
+    let marker = staging.join(MARKER);
+    std::fs::write(&marker, MARKER_TEXT).map_err(|e| io_error(&marker, e))
+}
+
+/// Puts `staging` in place of `output`. On Linux both names are exchanged
+/// in one step, so there is no moment without a complete site.
+fn swap_in(staging: &Path, output: &Path, parent: &Path, name: &str) -> Result<(), Diagnostic> {
+    let failed = |error: std::io::Error| {
+        Diagnostic::error(
+            None,
+            format!(
+                "cannot move the new site into `{}`: {error}",
+                output.display()
+            ),
+        )
+        .with_hint("the previous site was left as it was")
+    };
+    if !output.exists() {
+        return std::fs::rename(staging, output).map_err(failed);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        if renameat_with(CWD, staging, CWD, output, RenameFlags::EXCHANGE).is_ok() {
+            // `staging` now holds the previous site.
+            let _ = std::fs::remove_dir_all(staging);
+            return Ok(());
+        }
+    }
+    let old = parent.join(format!(".{name}.kaca-old-{}", std::process::id()));
+    std::fs::rename(output, &old).map_err(failed)?;
+    if let Err(error) = std::fs::rename(staging, output) {
+        let _ = std::fs::rename(&old, output);
+        return Err(failed(error));
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Removes staging folders left by builds that were killed. A folder is
+/// stale when the process that made it no longer runs.
+fn remove_stale_temporaries(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.kaca-tmp-"), format!(".{name}.kaca-old-")];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = prefixes
+            .iter()
+            .find_map(|p| file_name.strip_prefix(p.as_str()))
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || !process_alive(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without /proc we cannot tell; keep the folder (it is harmless).
+        true
+    }
+}
+
+/// Every root-relative link written in markdown (`/pengumuman/`) must lead
+/// to a file of the finished site.
+pub fn check_internal_links(
+    content: &Content,
+    files: &[OutputFile],
+    diagnostics: &mut Diagnostics,
+) {
+    let paths: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let bodies = content.pages.iter().map(|p| (&p.file, &p.body)).chain(
+        content
+            .sections
+            .iter()
+            .filter_map(|s| s.file.as_ref().map(|f| (f, &s.body))),
+    );
+    for (file, body) in bodies {
+        for link in &body.links {
+            let LinkTarget::SitePath { path } = &link.target else {
+                continue;
+            };
+            let clean = path
+                .split(['#', '?'])
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches('/');
+            let clean = percent_encoding::percent_decode_str(clean).decode_utf8_lossy();
+            let found = if clean.is_empty() {
+                paths.contains("index.html")
+            } else if clean.ends_with('/') {
+                paths.contains(format!("{clean}index.html").as_str())
+            } else {
+                paths.contains(clean.as_ref())
+                    || paths.contains(format!("{clean}/index.html").as_str())
+            };
+            if !found {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Some(Location::at(file, link.line, link.column)),
+                        format!("link `{}` does not lead to any page or file of the site", link.written),
+                    )
+                    .with_hint("link to content files with @/path/to/file.md so kaca can check and translate the link"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_project_root_and_source_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("content")).unwrap();
+        assert!(resolve_output(root, Path::new(".")).is_err());
+        assert!(resolve_output(root, Path::new("content/public")).is_err());
+        assert!(resolve_output(root, Path::new("/")).is_err());
+        assert!(resolve_output(root, Path::new("..")).is_err());
+        assert!(resolve_output(root, Path::new("public")).is_ok());
+    }
+
+    #[test]
+    fn refuses_a_folder_without_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("precious.txt"), "keep").unwrap();
+        assert!(write(&out, &[]).is_err());
+        assert_eq!(
+            std::fs::read_to_string(out.join("precious.txt")).unwrap(),
+            "keep"
+        );
+    }
+}

@@ -1,0 +1,881 @@
+//! The render stage: turns the loaded site into output files through
+//! MiniJinja templates (strict: an undefined variable is an error). Pages
+//! and sections reach templates as lazy objects that read the `Content`
+//! structs on access, so a template that lists five pages costs five pages,
+//! not a serialised copy of the whole site (Zola's lesson). Each output file
+//! is an independent job, rendered in parallel.
+
+pub mod locale;
+pub mod theme;
+mod views;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::{Environment, ErrorKind, State, UndefinedBehavior, Value, context};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::content::{Content, Target};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use locale::LocaleFormat;
+use theme::Theme;
+use views::{PageList, PageView, SectionView, TaxonomyView};
+
+/// Everything the render stage reads; shared read-only by all jobs.
+pub struct Site {
+    pub config: Config,
+    pub content: Content,
+    pub theme: Theme,
+}
+
+/// One file of the finished site.
+#[derive(Debug)]
+pub struct OutputFile {
+    /// Relative to the output folder, with `/`: `en/program/x/index.html`.
+    pub path: String,
+    pub contents: Contents,
+}
+
+#[derive(Debug)]
+pub enum Contents {
+    Bytes(Vec<u8>),
+    /// Copied from this file when written.
+    Copy(std::path::PathBuf),
+}
+
+/// What templates and objects share: the site, and what the render stage
+/// computed once for all jobs.
+pub(crate) struct Shared {
+    pub site: Arc<Site>,
+    pub formats: BTreeMap<String, LocaleFormat>,
+    /// Asset name → fingerprinted output path (`css/site.1f2e3d4c5b.css`).
+    pub asset_paths: BTreeMap<String, String>,
+    /// Per language, the `config` value templates see.
+    pub config_values: BTreeMap<String, Value>,
+}
+
+impl Shared {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.site.config.base_path, path)
+    }
+
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.site.config.base_url, path)
+    }
+
+    pub fn format(&self, lang: &str) -> &LocaleFormat {
+        self.formats
+            .get(lang)
+            .or_else(|| self.formats.values().next())
+            .expect("a format exists for every configured language, made in `render`")
+    }
+}
+
+/// Templates a theme must have; a site may override each.
+const REQUIRED_TEMPLATES: [&str; 6] = [
+    "index.html",
+    "section.html",
+    "page.html",
+    "taxonomy_list.html",
+    "taxonomy_single.html",
+    "404.html",
+];
+
+/// A template loop or recursion that runs away is stopped after this much
+/// work instead of hanging the build.
+const TEMPLATE_FUEL: u64 = 50_000_000;
+
+#[derive(Debug, Clone)]
+enum Job {
+    Page(usize),
+    Section {
+        index: usize,
+        pager: usize,
+    },
+    TaxonomyList(usize),
+    Term {
+        taxonomy: usize,
+        term: usize,
+        pager: usize,
+    },
+    NotFound,
+}
+
+pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
+    let mut outputs = Vec::new();
+    let mut formats = BTreeMap::new();
+    for language in &site.config.languages {
+        match LocaleFormat::new(&language.locale) {
+            Ok(format) => {
+                formats.insert(language.code.clone(), format);
+            }
+            Err(message) => diagnostics.push(Diagnostic::error(
+                Some(Location::file(crate::config::CONFIG_FILE)),
+                message,
+            )),
+        }
+    }
+    if formats.is_empty() {
+        return outputs;
+    }
+    let asset_paths = fingerprint_assets(&site.theme, &mut outputs, diagnostics);
+    copy_static(&site, &mut outputs);
+    let config_values = site
+        .config
+        .languages
+        .iter()
+        .map(|language| {
+            (
+                language.code.clone(),
+                config_value(&site.config, &language.code),
+            )
+        })
+        .collect();
+    let shared = Arc::new(Shared {
+        site: site.clone(),
+        formats,
+        asset_paths,
+        config_values,
+    });
+
+    let env = environment(&shared, diagnostics);
+    check_templates(&site, &env, diagnostics);
+    if diagnostics.has_errors() {
+        return outputs;
+    }
+
+    let jobs = plan(&site);
+    let results: Vec<Result<OutputFile, TemplateFailure>> =
+        jobs.par_iter().map(|job| run(job, &shared, &env)).collect();
+    // The same template mistake usually breaks many pages: report it once,
+    // naming the first page and how many more.
+    let mut failures: BTreeMap<FailureKey, (Vec<String>, Option<String>)> = BTreeMap::new();
+    for result in results {
+        match result {
+            Ok(file) => outputs.push(file),
+            Err(failure) => {
+                let entry = failures
+                    .entry((failure.template, failure.line, failure.message))
+                    .or_insert_with(|| (Vec::new(), failure.excerpt));
+                entry.0.push(failure.rendering);
+            }
+        }
+    }
+    for ((template, line, message), (renderings, excerpt)) in failures {
+        let shown = site
+            .theme
+            .templates
+            .get(&template)
+            .map(|(_, shown)| shown.clone())
+            .unwrap_or_else(|| format!("templates/{template}"));
+        let location = match line {
+            Some(line) => Location::line(shown, line),
+            None => Location::file(shown),
+        };
+        let while_rendering = match renderings.len() {
+            1 => format!("while rendering {}", renderings[0]),
+            n => format!("while rendering {} and {} more", renderings[0], n - 1),
+        };
+        let mut text = message;
+        if let Some(excerpt) = excerpt {
+            text.push('\n');
+            text.push_str(&excerpt);
+        }
+        text.push('\n');
+        text.push_str(&while_rendering);
+        diagnostics.push(
+            Diagnostic::error(Some(location), text).with_hint(
+                "fix the template at that line; `kaca check` lists every template problem",
+            ),
+        );
+    }
+    outputs.extend(alias_redirects(&site, diagnostics));
+    outputs
+}
+
+fn config_value(config: &Config, lang: &str) -> Value {
+    let language = config
+        .language(lang)
+        .expect("config values are made for configured languages");
+    let languages: Vec<Value> = config
+        .languages
+        .iter()
+        .map(|l| {
+            context! {
+                code => l.code,
+                name => l.name,
+                url => format!("{}{}", config.base_path, l.path_prefix),
+            }
+        })
+        .collect();
+    context! {
+        base_url => config.base_url,
+        base_path => config.base_path,
+        title => language.title,
+        description => language.description,
+        default_language => config.default_language,
+        languages => languages,
+        extra => Value::from_serialize(&config.extra),
+    }
+}
+
+/// Writes each asset as `name.<hash>.ext` so browsers may cache it forever;
+/// templates link it with `asset_url("name.ext")`.
+fn fingerprint_assets(
+    theme: &Theme,
+    outputs: &mut Vec<OutputFile>,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    let mut paths = BTreeMap::new();
+    for (name, file) in &theme.assets {
+        let bytes = match file.read() {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                diagnostics.push(Diagnostic::error(
+                    Some(Location::file(&file.shown_as)),
+                    format!("cannot read the asset: {error}"),
+                ));
+                continue;
+            }
+        };
+        let hash = hex(&Sha256::digest(&bytes)[..5]);
+        let hashed = match name.rsplit_once('.') {
+            Some((stem, extension)) if !stem.ends_with('/') => format!("{stem}.{hash}.{extension}"),
+            _ => format!("{name}.{hash}"),
+        };
+        paths.insert(name.clone(), hashed.clone());
+        outputs.push(OutputFile {
+            path: hashed,
+            contents: Contents::Bytes(bytes),
+        });
+    }
+    paths
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn copy_static(site: &Site, outputs: &mut Vec<OutputFile>) {
+    for (name, file) in &site.theme.static_files {
+        let contents = match &file.origin {
+            theme::Origin::File(path) => Contents::Copy(path.clone()),
+            theme::Origin::BuiltIn(bytes) => Contents::Bytes(bytes.to_vec()),
+        };
+        outputs.push(OutputFile {
+            path: name.clone(),
+            contents,
+        });
+    }
+    for asset in &site.content.assets {
+        outputs.push(OutputFile {
+            path: asset.path.clone(),
+            contents: Contents::Copy(asset.source.clone()),
+        });
+    }
+    for page in &site.content.pages {
+        for (source, below) in &page.assets {
+            outputs.push(OutputFile {
+                path: format!("{}{below}", page.path),
+                contents: Contents::Copy(source.clone()),
+            });
+        }
+    }
+}
+
+fn environment(shared: &Arc<Shared>, diagnostics: &mut Diagnostics) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env.set_recursion_limit(200);
+    env.set_debug(true);
+    env.set_keep_trailing_newline(false);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, (source, shown)) in &shared.site.theme.templates {
+        if let Err(error) = env.add_template_owned(name.clone(), source.clone()) {
+            let line = error.line();
+            let location = match line {
+                Some(line) => Location::line(shown, line),
+                None => Location::file(shown),
+            };
+            let mut message = format!("template syntax: {}", describe(&error));
+            if let Some(excerpt) = line.and_then(|l| source_line(source, l)) {
+                message.push('\n');
+                message.push_str(&excerpt);
+            }
+            diagnostics.push(Diagnostic::error(Some(location), message).with_hint(
+                "see MiniJinja's template syntax; blocks are {% ... %}, values {{ ... }}",
+            ));
+        }
+    }
+    register_functions(&mut env, shared);
+    env
+}
+
+fn describe(error: &minijinja::Error) -> String {
+    match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    }
+}
+
+/// `  12 | {{ page.titel }}` for the template line an error is on.
+fn source_line(source: &str, line: usize) -> Option<String> {
+    let text = source.lines().nth(line.checked_sub(1)?)?;
+    Some(format!("{line:>4} | {}", text.trim_end()))
+}
+
+fn lang_of(state: &State) -> String {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
+    let s = shared.clone();
+    env.add_function(
+        "t",
+        move |state: &State, key: &str, lang: Option<&str>| -> Result<String, minijinja::Error> {
+            let lang = lang.map(str::to_string).unwrap_or_else(|| lang_of(state));
+            s.site
+                .theme
+                .strings
+                .get(&lang)
+                .and_then(|strings| strings.get(key))
+                .cloned()
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("there is no UI string `{key}` for language `{lang}` in i18n/{lang}.toml"),
+                    )
+                })
+        },
+    );
+
+    // Lets a theme show optional, site-supplied strings (a site notice)
+    // only where the site defines them.
+    let s = shared.clone();
+    env.add_function("has_t", move |state: &State, key: &str| -> bool {
+        let lang = lang_of(state);
+        s.site
+            .theme
+            .strings
+            .get(&lang)
+            .is_some_and(|strings| strings.contains_key(key))
+    });
+
+    let s = shared.clone();
+    env.add_function(
+        "asset_url",
+        move |name: &str| -> Result<String, minijinja::Error> {
+            s.asset_paths
+                .get(name)
+                .map(|path| s.url(path))
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "there is no asset `{name}` in the theme's or the site's assets/ folder"
+                        ),
+                    )
+                })
+        },
+    );
+
+    let s = shared.clone();
+    env.add_function(
+        "url_for",
+        move |state: &State, path: &str| -> Result<String, minijinja::Error> {
+            if let Some(content_path) = path.strip_prefix("@/") {
+                let (content_path, fragment) = match content_path.split_once('#') {
+                    Some((p, f)) => (p, Some(f)),
+                    None => (content_path, None),
+                };
+                let lang = lang_of(state);
+                let target = s
+                    .site
+                    .content
+                    .resolve(content_path, &lang, &s.site.config)
+                    .ok_or_else(|| {
+                        minijinja::Error::new(
+                            ErrorKind::InvalidOperation,
+                            format!("url_for: there is no content file `content/{content_path}`"),
+                        )
+                    })?;
+                let url = s.url(s.site.content.target_path(target));
+                return Ok(match fragment {
+                    Some(f) => format!("{url}#{f}"),
+                    None => url,
+                });
+            }
+            Ok(s.url(path.trim_start_matches('/')))
+        },
+    );
+
+    let s = shared.clone();
+    env.add_function(
+        "get_section",
+        move |state: &State, path: &str| -> Result<Value, minijinja::Error> {
+            let lang = lang_of(state);
+            match s.site.content.resolve(path, &lang, &s.site.config) {
+                Some(Target::Section(index)) => Ok(SectionView::value(&s, index)),
+                _ => Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "get_section: there is no section `content/{path}` (name its _index.md)"
+                    ),
+                )),
+            }
+        },
+    );
+
+    let s = shared.clone();
+    env.add_function(
+        "get_page",
+        move |state: &State, path: &str| -> Result<Value, minijinja::Error> {
+            let lang = lang_of(state);
+            match s.site.content.resolve(path, &lang, &s.site.config) {
+                Some(Target::Page(index)) => Ok(PageView::value(&s, index)),
+                _ => Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_page: there is no page `content/{path}`"),
+                )),
+            }
+        },
+    );
+
+    let s = shared.clone();
+    env.add_function(
+        "get_taxonomy",
+        move |state: &State, name: &str| -> Result<Value, minijinja::Error> {
+            let lang = lang_of(state);
+            s.site
+                .content
+                .taxonomies
+                .iter()
+                .position(|t| t.name == name && t.lang == lang)
+                .map(|index| TaxonomyView::value(&s, index))
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("get_taxonomy: taxonomy `{name}` is not declared in site.toml"),
+                    )
+                })
+        },
+    );
+
+    let s = shared.clone();
+    env.add_filter(
+        "format_date",
+        move |state: &State,
+              value: &str,
+              style: Option<&str>|
+              -> Result<String, minijinja::Error> {
+            let date = crate::content::front_matter::parse_date(value).ok_or_else(|| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("format_date: `{value}` is not a date"),
+                )
+            })?;
+            let format = s.format(&lang_of(state));
+            Ok(match style.unwrap_or("long") {
+                "medium" => format.medium_date(date.date()),
+                _ => format.long_date(date.date()),
+            })
+        },
+    );
+
+    let s = shared.clone();
+    env.add_filter(
+        "format_number",
+        move |state: &State, value: i64| -> String { s.format(&lang_of(state)).integer(value) },
+    );
+}
+
+/// A page naming a template that does not exist is reported at the page.
+fn check_templates(site: &Site, env: &Environment<'static>, diagnostics: &mut Diagnostics) {
+    let has =
+        |name: &str| env.get_template(name).is_ok() || site.theme.templates.contains_key(name);
+    for name in REQUIRED_TEMPLATES {
+        if !has(name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(Location::file(format!(
+                        "themes/{}/templates/{name}",
+                        site.theme.name
+                    ))),
+                    format!("the theme has no template `{name}`"),
+                )
+                .with_hint(format!("add templates/{name} to the site or the theme")),
+            );
+        }
+    }
+    let mut check = |file: &std::path::Path, name: &Option<String>, key: &str| {
+        if let Some(name) = name
+            && !has(name)
+        {
+            let line = std::fs::read_to_string(file)
+                .ok()
+                .and_then(|text| crate::config::find_key_line(&text, key));
+            let location = match line {
+                Some(line) => Location::line(file, line),
+                None => Location::file(file),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(location),
+                    format!("`{key}` names `{name}`, which is not a template of the site or theme"),
+                )
+                .with_hint(format!(
+                    "create templates/{name}, or remove `{key}` to use the default"
+                )),
+            );
+        }
+    };
+    for page in &site.content.pages {
+        check(&page.file, &page.meta.template, "template");
+    }
+    for section in &site.content.sections {
+        if let Some(file) = &section.file {
+            check(file, &section.meta.template, "template");
+            check(file, &section.meta.page_template, "page_template");
+        }
+    }
+}
+
+fn plan(site: &Site) -> Vec<Job> {
+    let mut jobs: Vec<Job> = (0..site.content.pages.len()).map(Job::Page).collect();
+    for (index, section) in site.content.sections.iter().enumerate() {
+        if !section.meta.render {
+            continue;
+        }
+        let pagers = match section.meta.paginate_by {
+            Some(per_page) if section.meta.redirect_to.is_none() => {
+                section.pages.len().div_ceil(per_page).max(1)
+            }
+            _ => 1,
+        };
+        jobs.extend((0..pagers).map(|pager| Job::Section { index, pager }));
+    }
+    for (index, taxonomy) in site.content.taxonomies.iter().enumerate() {
+        jobs.push(Job::TaxonomyList(index));
+        for (term_index, term) in taxonomy.terms.iter().enumerate() {
+            let pagers = match taxonomy.paginate_by {
+                Some(per_page) => term.pages.len().div_ceil(per_page).max(1),
+                None => 1,
+            };
+            jobs.extend((0..pagers).map(|pager| Job::Term {
+                taxonomy: index,
+                term: term_index,
+                pager,
+            }));
+        }
+    }
+    jobs.push(Job::NotFound);
+    jobs
+}
+
+/// Template, line, message.
+type FailureKey = (String, Option<usize>, String);
+
+struct TemplateFailure {
+    template: String,
+    line: Option<usize>,
+    message: String,
+    excerpt: Option<String>,
+    rendering: String,
+}
+
+fn run(
+    job: &Job,
+    shared: &Arc<Shared>,
+    env: &Environment<'static>,
+) -> Result<OutputFile, TemplateFailure> {
+    let site = &shared.site;
+    let content = &site.content;
+    let (template, path, ctx, rendering) = match *job {
+        Job::Page(index) => {
+            let page = &content.pages[index];
+            let section = &content.sections[page.section];
+            let template = page
+                .meta
+                .template
+                .clone()
+                .or_else(|| section.meta.page_template.clone())
+                .unwrap_or_else(|| "page.html".into());
+            let ctx = context! {
+                kind => "page",
+                lang => page.lang,
+                page => PageView::value(shared, index),
+                translations => views::alternates(shared, Some(Target::Page(index)), &page.key, &page.lang),
+                ..common(shared, &page.lang, &page.path)
+            };
+            (
+                template,
+                page.path.clone(),
+                ctx,
+                page.file.display().to_string(),
+            )
+        }
+        Job::Section { index, pager } => {
+            let section = &content.sections[index];
+            let is_home = section.key == "_index.md";
+            if let Some(target) = &section.meta.redirect_to {
+                let url = if target.contains("://") {
+                    target.clone()
+                } else {
+                    shared.url(target.trim_start_matches('/'))
+                };
+                return Ok(OutputFile {
+                    path: format!("{}index.html", section.path),
+                    contents: Contents::Bytes(redirect_html(&url).into_bytes()),
+                });
+            }
+            let template = section.meta.template.clone().unwrap_or_else(|| {
+                if is_home {
+                    "index.html".into()
+                } else {
+                    "section.html".into()
+                }
+            });
+            let pager_path = pager_path(&section.path, &section.meta.paginate_path, pager);
+            let paginator = section.meta.paginate_by.map(|per_page| {
+                let mut pages = section.pages.clone();
+                if section.meta.paginate_reversed {
+                    pages.reverse();
+                }
+                paginator(
+                    shared,
+                    &pages,
+                    per_page,
+                    pager,
+                    &section.path,
+                    &section.meta.paginate_path,
+                )
+            });
+            let ctx = context! {
+                kind => if is_home { "home" } else { "section" },
+                lang => section.lang,
+                section => SectionView::value(shared, index),
+                paginator => paginator,
+                translations => views::alternates(shared, Some(Target::Section(index)), &section.key, &section.lang),
+                ..common(shared, &section.lang, &pager_path)
+            };
+            let shown = section
+                .file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| format!("the {} home page", section.lang));
+            (template, pager_path, ctx, shown)
+        }
+        Job::TaxonomyList(index) => {
+            let taxonomy = &content.taxonomies[index];
+            let ctx = context! {
+                kind => "taxonomy",
+                lang => taxonomy.lang,
+                taxonomy => TaxonomyView::value(shared, index),
+                translations => views::taxonomy_alternates(shared, &taxonomy.name, &taxonomy.lang),
+                ..common(shared, &taxonomy.lang, &taxonomy.path)
+            };
+            (
+                "taxonomy_list.html".into(),
+                taxonomy.path.clone(),
+                ctx,
+                format!("the /{} list", taxonomy.path),
+            )
+        }
+        Job::Term {
+            taxonomy: taxonomy_index,
+            term,
+            pager,
+        } => {
+            let taxonomy = &content.taxonomies[taxonomy_index];
+            let term_data = &taxonomy.terms[term];
+            let path = pager_path(&term_data.path, "page", pager);
+            let paginator = taxonomy.paginate_by.map(|per_page| {
+                paginator(
+                    shared,
+                    &term_data.pages,
+                    per_page,
+                    pager,
+                    &term_data.path,
+                    "page",
+                )
+            });
+            let ctx = context! {
+                kind => "term",
+                lang => taxonomy.lang,
+                taxonomy => TaxonomyView::value(shared, taxonomy_index),
+                term => views::term_value(shared, taxonomy_index, term),
+                paginator => paginator,
+                translations => views::taxonomy_alternates(shared, &taxonomy.name, &taxonomy.lang),
+                ..common(shared, &taxonomy.lang, &path)
+            };
+            (
+                "taxonomy_single.html".into(),
+                path.clone(),
+                ctx,
+                format!("the /{} page", path),
+            )
+        }
+        Job::NotFound => {
+            let lang = site.config.default_language.clone();
+            let ctx = context! {
+                kind => "404",
+                lang => lang,
+                translations => views::alternates(shared, None, "", &lang),
+                ..common(shared, &lang, "404.html")
+            };
+            (
+                "404.html".into(),
+                String::new(),
+                ctx,
+                "404.html".to_string(),
+            )
+        }
+    };
+    let out_path = if matches!(job, Job::NotFound) {
+        "404.html".to_string()
+    } else {
+        format!("{path}index.html")
+    };
+    let failure = |error: minijinja::Error| {
+        let name = error.name().unwrap_or(&template).to_string();
+        let excerpt = error.line().and_then(|line| {
+            site.theme
+                .templates
+                .get(&name)
+                .and_then(|(source, _)| source_line(source, line))
+        });
+        TemplateFailure {
+            line: error.line(),
+            message: describe(&error),
+            excerpt,
+            template: name,
+            rendering: rendering.clone(),
+        }
+    };
+    let template_ref = env.get_template(&template).map_err(failure)?;
+    let html = template_ref.render(ctx).map_err(failure)?;
+    Ok(OutputFile {
+        path: out_path,
+        contents: Contents::Bytes(html.into_bytes()),
+    })
+}
+
+/// Variables every template gets.
+fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
+    context! {
+        config => shared.config_values.get(lang).cloned().unwrap_or_default(),
+        current_path => shared.url(path),
+        current_url => shared.permalink(path),
+    }
+}
+
+/// `program/` for the first page, `program/page/2/` for the second.
+fn pager_path(base: &str, paginate_path: &str, pager: usize) -> String {
+    if pager == 0 {
+        base.to_string()
+    } else {
+        format!("{base}{paginate_path}/{}/", pager + 1)
+    }
+}
+
+fn paginator(
+    shared: &Arc<Shared>,
+    pages: &[usize],
+    per_page: usize,
+    pager: usize,
+    base: &str,
+    paginate_path: &str,
+) -> Value {
+    let total = pages.len().div_ceil(per_page).max(1);
+    let start = pager * per_page;
+    let end = (start + per_page).min(pages.len());
+    let url = |index: usize| shared.url(&pager_path(base, paginate_path, index));
+    let pagers: Vec<Value> = (0..total)
+        .map(|i| context! { number => i + 1, url => url(i), current => i == pager })
+        .collect();
+    context! {
+        pages => PageList::value(shared, pages[start.min(end)..end].to_vec()),
+        current_index => pager + 1,
+        number_pagers => total,
+        paginate_by => per_page,
+        total_pages => pages.len(),
+        first => url(0),
+        last => url(total - 1),
+        previous => if pager > 0 { Some(url(pager - 1)) } else { None },
+        next => if pager + 1 < total { Some(url(pager + 1)) } else { None },
+        pagers => pagers,
+    }
+}
+
+/// A page that sends the browser on to `url`, for aliases and
+/// `redirect_to`; works without JavaScript.
+pub fn redirect_html(url: &str) -> String {
+    let url = minijinja::HtmlEscape(url).to_string();
+    format!(
+        "<!doctype html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n<title>{url}</title>\n<link rel=\"canonical\" href=\"{url}\">\n<meta http-equiv=\"refresh\" content=\"0; url={url}\">\n<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<p><a href=\"{url}\">{url}</a></p>\n</body>\n</html>\n"
+    )
+}
+
+/// Redirect pages for `aliases` and for the first pager's `/page/1/`.
+fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
+    let mut outputs = Vec::new();
+    let config = &site.config;
+    let mut add = |alias: &str, target: &str, file: Option<&std::path::PathBuf>| {
+        let Some(clean) = crate::content::markdown::normalise(alias) else {
+            diagnostics.push(
+                Diagnostic::error(
+                    file.map(Location::file),
+                    format!("alias `{alias}` would leave the output folder"),
+                )
+                .with_hint("write aliases as site paths such as `lama/bursa-kerja/`"),
+            );
+            return;
+        };
+        let path = if clean.ends_with(".html") {
+            clean
+        } else {
+            format!("{}/index.html", clean.trim_end_matches('/'))
+        };
+        outputs.push(OutputFile {
+            path: path.trim_start_matches('/').to_string(),
+            contents: Contents::Bytes(
+                redirect_html(&format!("{}{target}", config.base_path)).into_bytes(),
+            ),
+        });
+    };
+    for page in &site.content.pages {
+        for alias in &page.meta.aliases {
+            add(alias, &page.path, Some(&page.file));
+        }
+    }
+    for section in &site.content.sections {
+        for alias in &section.meta.aliases {
+            add(alias, &section.path, section.file.as_ref());
+        }
+        if section.meta.paginate_by.is_some()
+            && section.meta.render
+            && section.meta.redirect_to.is_none()
+        {
+            add(
+                &format!("{}{}/1/", section.path, section.meta.paginate_path),
+                &section.path,
+                None,
+            );
+        }
+    }
+    for taxonomy in &site.content.taxonomies {
+        if taxonomy.paginate_by.is_some() {
+            for term in &taxonomy.terms {
+                add(&format!("{}page/1/", term.path), &term.path, None);
+            }
+        }
+    }
+    outputs
+}

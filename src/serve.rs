@@ -1,0 +1,412 @@
+//! `kaca serve`: a local preview. Builds into a private temporary folder
+//! (never the user's `public/`), serves it on 127.0.0.1, rebuilds when a
+//! source changes, and reloads open pages. A broken change keeps the last
+//! good build online and shows the problems in the terminal and on every
+//! page until they are fixed.
+
+use std::io::Cursor;
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use notify::{RecursiveMode, Watcher};
+use percent_encoding::percent_decode_str;
+use tiny_http::{Header, Request, Response, Server, StatusCode};
+
+use crate::BuildOptions;
+
+/// Sources whose changes trigger a rebuild.
+const WATCHED: [&str; 8] = [
+    "site.toml",
+    "content",
+    "data",
+    "themes",
+    "templates",
+    "static",
+    "assets",
+    "i18n",
+];
+/// Live-reload requests wait at most this long for a new build.
+const POLL_WAIT: Duration = Duration::from_secs(25);
+/// Changes arriving this close together are one rebuild (editors write a
+/// file in several steps).
+const SETTLE: Duration = Duration::from_millis(150);
+
+struct Status {
+    generation: u64,
+    /// The report of the last failed build, until a build succeeds.
+    error: Option<String>,
+}
+
+struct Shared {
+    status: Mutex<Status>,
+    changed: Condvar,
+    public: PathBuf,
+}
+
+pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()> {
+    if !root.join(crate::config::CONFIG_FILE).is_file() {
+        bail!(
+            "there is no site.toml in `{}`; run kaca serve in the portal's folder, or create one with `kaca new DIR`",
+            root.display()
+        );
+    }
+    let (server, port) = bind(interface, port)?;
+    let host = if interface.contains(':') {
+        format!("[{interface}]")
+    } else {
+        interface.to_string()
+    };
+    let base_url = format!("http://{host}:{port}/");
+    let scratch = tempfile::Builder::new()
+        .prefix("kaca-serve-")
+        .tempdir()
+        .context("cannot create a temporary folder for the preview")?;
+    let public = scratch.path().join("public");
+    let options = BuildOptions {
+        output: public.clone(),
+        base_url: Some(base_url.clone()),
+        drafts,
+        ..BuildOptions::new(root)
+    };
+    let shared = Arc::new(Shared {
+        status: Mutex::new(Status {
+            generation: 0,
+            error: None,
+        }),
+        changed: Condvar::new(),
+        public,
+    });
+    rebuild(&options, &shared);
+
+    let scratch_path = scratch.path().to_path_buf();
+    ctrlc::set_handler(move || {
+        let _ = std::fs::remove_dir_all(&scratch_path);
+        std::process::exit(0);
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    let (events, changes) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && event.paths.iter().any(|p| !is_editor_scratch(p))
+        {
+            let _ = events.send(());
+        }
+    })
+    .context("cannot watch the portal's files for changes")?;
+    watcher
+        .watch(root, RecursiveMode::NonRecursive)
+        .with_context(|| format!("cannot watch `{}`", root.display()))?;
+    let mut watched = Vec::new();
+    watch_sources(&mut watcher, root, &mut watched);
+
+    let rebuild_shared = shared.clone();
+    let rebuild_root = root.to_path_buf();
+    std::thread::spawn(move || {
+        while changes.recv().is_ok() {
+            while changes.recv_timeout(SETTLE).is_ok() {}
+            // A source folder created after start (say templates/) is
+            // watched from its first change on.
+            watch_sources(&mut watcher, &rebuild_root, &mut watched);
+            rebuild(&options, &rebuild_shared);
+        }
+    });
+
+    println!(
+        "Serving the portal at {base_url} (Ctrl-C to stop). Changes rebuild it and reload the page."
+    );
+    for request in server.incoming_requests() {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            let _ = respond(request, &shared);
+        });
+    }
+    Ok(())
+}
+
+fn bind(interface: &str, port: u16) -> Result<(Server, u16)> {
+    let mut last_error = None;
+    for candidate in port..port.saturating_add(20) {
+        match Server::http((interface, candidate)) {
+            Ok(server) => return Ok((server, candidate)),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    bail!(
+        "cannot listen on {interface}, ports {port} to {}: {}",
+        port.saturating_add(19),
+        last_error.map(|e| e.to_string()).unwrap_or_default()
+    )
+}
+
+fn watch_sources(
+    watcher: &mut notify::RecommendedWatcher,
+    root: &Path,
+    watched: &mut Vec<PathBuf>,
+) {
+    for name in WATCHED {
+        let path = root.join(name);
+        if path.is_dir()
+            && !watched.contains(&path)
+            && watcher.watch(&path, RecursiveMode::Recursive).is_ok()
+        {
+            watched.push(path);
+        }
+    }
+}
+
+/// Swap files, backups and lock files that editors write beside a file.
+fn is_editor_scratch(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.starts_with(".#")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name == "4913"
+}
+
+fn rebuild(options: &BuildOptions, shared: &Shared) {
+    let started = std::time::Instant::now();
+    let outcome = crate::build(options);
+    let report = outcome.diagnostics.report();
+    let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+    if outcome.succeeded() {
+        if !report.is_empty() {
+            eprint!("{report}");
+        }
+        println!(
+            "Rebuilt in {:.0} ms.",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        status.error = None;
+    } else {
+        eprint!("{report}");
+        eprintln!("The build failed; still serving the last good version.");
+        status.error = Some(report);
+    }
+    status.generation += 1;
+    shared.changed.notify_all();
+}
+
+fn respond(request: Request, shared: &Shared) -> std::io::Result<()> {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    if path == "/__kaca/status" {
+        return status(request, shared, query);
+    }
+    let Some(relative) = safe_relative_path(path) else {
+        return request.respond(text_response(400, "Bad request: the path leaves the site."));
+    };
+    let mut file = shared.public.join(&relative);
+    if file.is_dir() {
+        if !path.ends_with('/') {
+            let location = format!("{path}/");
+            let header = Header::from_bytes("Location", location.as_bytes())
+                .expect("a path is a valid header value");
+            return request.respond(Response::empty(301).with_header(header));
+        }
+        file = file.join("index.html");
+    }
+    let (file, code) = match confined(&shared.public, &file) {
+        Some(file) if file.is_file() => (file, 200),
+        _ => (shared.public.join("404.html"), 404),
+    };
+    let body = match std::fs::read(&file) {
+        Ok(body) => body,
+        Err(_) => {
+            let status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+            let page = error_page(
+                status
+                    .error
+                    .as_deref()
+                    .unwrap_or("The site has not been built yet."),
+                status.generation,
+            );
+            drop(status);
+            return request.respond(html_response(500, page.into_bytes()));
+        }
+    };
+    let content_type = content_type(&file);
+    if content_type.starts_with("text/html") {
+        let status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+        let body = inject(&body, status.generation, status.error.as_deref());
+        drop(status);
+        return request.respond(html_response(code, body));
+    }
+    let header = Header::from_bytes("Content-Type", content_type)
+        .expect("content types are valid header values");
+    request.respond(
+        Response::from_data(body)
+            .with_status_code(code)
+            .with_header(header),
+    )
+}
+
+/// Decodes a request path and returns it relative to the site, or `None`
+/// if it tries to leave the site (`..`, encoded or not) or is malformed.
+pub fn safe_relative_path(path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode_str(path).decode_utf8().ok()?;
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for component in Path::new(decoded.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Resolves symbolic links and makes sure the file is still inside the site.
+fn confined(public: &Path, file: &Path) -> Option<PathBuf> {
+    let public = public.canonicalize().ok()?;
+    let file = file.canonicalize().ok()?;
+    file.starts_with(&public).then_some(file)
+}
+
+fn status(request: Request, shared: &Shared, query: &str) -> std::io::Result<()> {
+    let since: Option<u64> = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("since="))
+        .and_then(|v| v.parse().ok());
+    let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(since) = since {
+        let deadline = std::time::Instant::now() + POLL_WAIT;
+        while status.generation == since {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            status = shared
+                .changed
+                .wait_timeout(status, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+    let body =
+        serde_json::json!({ "generation": status.generation, "failed": status.error.is_some() })
+            .to_string();
+    drop(status);
+    let header = Header::from_bytes("Content-Type", "application/json").expect("valid header");
+    let no_cache = Header::from_bytes("Cache-Control", "no-store").expect("valid header");
+    request.respond(
+        Response::from_string(body)
+            .with_header(header)
+            .with_header(no_cache),
+    )
+}
+
+/// Adds the live-reload script, and the error panel while a build fails, to
+/// an HTML page on its way out (the files on disk stay clean).
+fn inject(body: &[u8], generation: u64, error: Option<&str>) -> Vec<u8> {
+    let mut extra = String::new();
+    if let Some(error) = error {
+        extra.push_str(&error_panel(error));
+    }
+    extra.push_str(&reload_script(generation));
+    let text = String::from_utf8_lossy(body);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{extra}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{extra}").into_bytes(),
+    }
+}
+
+fn reload_script(generation: u64) -> String {
+    format!(
+        "<script>(function(){{var g={generation};function poll(){{fetch('/__kaca/status?since='+g,{{cache:'no-store'}}).then(function(r){{return r.json()}}).then(function(s){{if(s.generation!==g){{location.reload()}}else{{poll()}}}}).catch(function(){{setTimeout(poll,2000)}})}}poll()}})();</script>\n"
+    )
+}
+
+fn error_panel(error: &str) -> String {
+    format!(
+        "<div role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff4f4;color:#5c0000;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.5 monospace\"><strong>kaca: the last change broke the build; this is the last good version.</strong><pre style=\"white-space:pre-wrap;margin:.5rem 0 0\">{}</pre></div>\n",
+        minijinja::HtmlEscape(error)
+    )
+}
+
+fn error_page(error: &str, generation: u64) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kaca: build failed</title></head><body>{}{}</body></html>",
+        error_panel(error),
+        reload_script(generation)
+    )
+}
+
+fn html_response(code: u16, body: Vec<u8>) -> Response<Cursor<Vec<u8>>> {
+    let header =
+        Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("valid header");
+    let no_cache = Header::from_bytes("Cache-Control", "no-store").expect("valid header");
+    Response::from_data(body)
+        .with_status_code(StatusCode(code))
+        .with_header(header)
+        .with_header(no_cache)
+}
+
+fn text_response(code: u16, text: &str) -> Response<Cursor<Vec<u8>>> {
+    let header =
+        Header::from_bytes("Content-Type", "text/plain; charset=utf-8").expect("valid header");
+    Response::from_string(text)
+        .with_status_code(StatusCode(code))
+        .with_header(header)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "jsonld" => "application/json",
+        "xml" => "application/xml",
+        "atom" => "application/atom+xml",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_is_rejected_in_every_spelling() {
+        for path in [
+            "/../etc/passwd",
+            "/a/../../x",
+            "/%2e%2e/x",
+            "/%2E%2E%2Fx",
+            "/a%5c..%5cx",
+            "/x%00",
+        ] {
+            assert!(safe_relative_path(path).is_none(), "{path} was accepted");
+        }
+        assert_eq!(
+            safe_relative_path("/en/program/").unwrap(),
+            PathBuf::from("en/program")
+        );
+        assert_eq!(
+            safe_relative_path("/a%20b.txt").unwrap(),
+            PathBuf::from("a b.txt")
+        );
+    }
+}
