@@ -196,5 +196,6 @@ impl Clock {
 
 /// Shows a path the way the user would type it from `root`.
 pub fn display_path(root: &Path, path: &Path) -> String {
-    diagnostics::relative_to(root, path).display().to_string()
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    diagnostics::relative_to(&root, path).display().to_string()
 }

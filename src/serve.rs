@@ -330,7 +330,7 @@ fn reload_script(generation: u64) -> String {
 fn error_panel(error: &str) -> String {
     format!(
         "<div role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff4f4;color:#5c0000;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.5 monospace\"><strong>kaca: the last change broke the build; this is the last good version.</strong><pre style=\"white-space:pre-wrap;margin:.5rem 0 0\">{}</pre></div>\n",
-        minijinja::HtmlEscape(error)
+        crate::render::escape_html(error)
     )
 }
 
