@@ -90,7 +90,19 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
 
     let (events, changes) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Only real changes: the build's own reads come back as access
+        // events and would rebuild forever.
         if let Ok(event) = event
+            && matches!(
+                event.kind,
+                notify::EventKind::Create(_)
+                    | notify::EventKind::Modify(_)
+                    | notify::EventKind::Remove(_)
+            )
+            && !matches!(
+                event.kind,
+                notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
+            )
             && event.paths.iter().any(|p| !is_editor_scratch(p))
         {
             let _ = events.send(());
@@ -187,7 +199,11 @@ fn rebuild(options: &BuildOptions, shared: &Shared) {
         status.error = None;
     } else {
         eprint!("{report}");
-        eprintln!("The build failed; still serving the last good version.");
+        if status.generation == 0 {
+            eprintln!("The build failed; the preview shows the problems until they are fixed.");
+        } else {
+            eprintln!("The build failed; still serving the last good version.");
+        }
         status.error = Some(report);
     }
     status.generation += 1;

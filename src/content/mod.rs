@@ -11,7 +11,7 @@
 pub mod front_matter;
 pub mod markdown;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -165,6 +165,8 @@ pub struct Content {
     pub assets: Vec<ContentAsset>,
     /// (key, language) to page or section, for links and translations.
     by_key: HashMap<(String, String), Target>,
+    /// Keys of files that exist but could not be loaded (already reported).
+    broken_keys: HashSet<String>,
 }
 
 impl Content {
@@ -283,10 +285,22 @@ pub fn load(
         .map(|file| parse_file(root, file, config))
         .collect();
     let mut files_ok = Vec::new();
-    for result in parsed {
+    let mut broken_keys = HashSet::new();
+    for (result, file) in parsed.into_iter().zip(&markdown_files) {
         match result {
             Ok(parsed) => files_ok.push(parsed),
-            Err(problems) => diagnostics.extend(problems),
+            Err(problems) => {
+                diagnostics.extend(problems);
+                // Links to a file that exists but failed to load are not
+                // reported again: one problem, one message.
+                let (dir, name) = split_dir(&file.content_path);
+                let (base, _) = split_language(name, config);
+                broken_keys.insert(if dir.is_empty() {
+                    base
+                } else {
+                    format!("{dir}/{base}")
+                });
+            }
         }
     }
     // A draft is left out entirely unless drafts were asked for; a draft
@@ -307,7 +321,10 @@ pub fn load(
         options.drafts || (!is_draft && !in_draft_section)
     });
 
-    let mut content = Content::default();
+    let mut content = Content {
+        broken_keys,
+        ..Content::default()
+    };
     let mut seen_keys: HashMap<(String, String), PathBuf> = HashMap::new();
     let mut bodies: Vec<(Target, String, usize, String)> = Vec::new();
 
@@ -806,7 +823,12 @@ fn parse_file(root: &Path, file: &WalkedFile, config: &Config) -> Result<Parsed,
                 },
                 None => None,
             };
-            if meta.title.is_empty() && front.line_of("title").is_none() {
+            // A misspelt `title` already got a did-you-mean message.
+            let title_misspelt = front.problems.iter().any(|(_, _, hint)| {
+                hint.as_deref()
+                    .is_some_and(|h| h.starts_with("did you mean `title`"))
+            });
+            if meta.title.is_empty() && front.line_of("title").is_none() && !title_misspelt {
                 front.problems.push((Some(split.front_line.saturating_sub(1).max(1)), "the page has no `title`".into(),
                     Some("add `title: ...` to the front matter; it is the page's heading and its name in lists".into())));
             }
@@ -979,7 +1001,14 @@ struct Resolver<'a> {
 
 impl ResolveLink for Resolver<'_> {
     fn resolve(&self, path: &str) -> Option<String> {
-        let target = self.content.resolve(path, self.lang, self.config)?;
+        let Some(target) = self.content.resolve(path, self.lang, self.config) else {
+            let (key, _) = split_language(path, self.config);
+            return self
+                .content
+                .broken_keys
+                .contains(&key)
+                .then(|| "#".to_string());
+        };
         Some(format!(
             "{}{}",
             self.config.base_path,
