@@ -143,6 +143,7 @@ fn run_stages(
         theme,
     });
     let files = render::render(site.clone(), diagnostics);
+    output::check_unique_outputs(&files, diagnostics);
     output::check_internal_links(&site.content, &files, diagnostics);
     timings.push(("render", clock.lap()));
     if diagnostics.has_errors() {

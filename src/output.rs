@@ -280,6 +280,26 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// No two sources may write the same file (an alias over a page, a static
+/// file over a content file): one of them would silently be lost.
+pub fn check_unique_outputs(files: &[OutputFile], diagnostics: &mut Diagnostics) {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for file in files {
+        if let Some(first) = seen.insert(&file.path, &file.origin) {
+            diagnostics.push(
+                Diagnostic::error(
+                    None,
+                    format!(
+                        "`{}` would be written twice: by {first} and by {}",
+                        file.path, file.origin
+                    ),
+                )
+                .with_hint("rename one of them, or change its slug, path or alias"),
+            );
+        }
+    }
+}
+
 /// Every root-relative link written in markdown (`/pengumuman/`) must lead
 /// to a file of the finished site.
 pub fn check_internal_links(

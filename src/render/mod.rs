@@ -36,6 +36,9 @@ pub struct OutputFile {
     /// Relative to the output folder, with `/`: `en/program/x/index.html`.
     pub path: String,
     pub contents: Contents,
+    /// What made it, for the message when two things write one file:
+    /// `content/x.md`, `alias in content/x.md`, `static/robots.txt`.
+    pub origin: String,
 }
 
 #[derive(Debug)]
@@ -249,6 +252,7 @@ fn fingerprint_assets(
         outputs.push(OutputFile {
             path: hashed,
             contents: Contents::Bytes(bytes),
+            origin: file.shown_as.clone(),
         });
     }
     paths
@@ -267,12 +271,14 @@ fn copy_static(site: &Site, outputs: &mut Vec<OutputFile>) {
         outputs.push(OutputFile {
             path: name.clone(),
             contents,
+            origin: file.shown_as.clone(),
         });
     }
     for asset in &site.content.assets {
         outputs.push(OutputFile {
             path: asset.path.clone(),
             contents: Contents::Copy(asset.source.clone()),
+            origin: format!("content/{}", asset.path),
         });
     }
     for page in &site.content.pages {
@@ -280,6 +286,7 @@ fn copy_static(site: &Site, outputs: &mut Vec<OutputFile>) {
             outputs.push(OutputFile {
                 path: format!("{}{below}", page.path),
                 contents: Contents::Copy(source.clone()),
+                origin: format!("a file beside {}", page.file.display()),
             });
         }
     }
@@ -673,6 +680,7 @@ fn run(
                 return Ok(OutputFile {
                     path: format!("{}index.html", section.path),
                     contents: Contents::Bytes(redirect_html(&url).into_bytes()),
+                    origin: rendering_name(section.file.as_ref()),
                 });
             }
             let template = section.meta.template.clone().unwrap_or_else(|| {
@@ -804,7 +812,13 @@ fn run(
     Ok(OutputFile {
         path: out_path,
         contents: Contents::Bytes(html.into_bytes()),
+        origin: rendering,
     })
+}
+
+fn rendering_name(file: Option<&std::path::PathBuf>) -> String {
+    file.map(|f| f.display().to_string())
+        .unwrap_or_else(|| "a home page".to_string())
 }
 
 /// Variables every template gets.
@@ -868,6 +882,10 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
     let mut outputs = Vec::new();
     let config = &site.config;
     let mut add = |alias: &str, target: &str, file: Option<&std::path::PathBuf>| {
+        let origin = match file {
+            Some(file) => format!("an alias in {}", file.display()),
+            None => format!("the redirect from page 1 to /{target}"),
+        };
         let Some(clean) = crate::content::markdown::normalise(alias) else {
             diagnostics.push(
                 Diagnostic::error(
@@ -885,6 +903,7 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
         };
         outputs.push(OutputFile {
             path: path.trim_start_matches('/').to_string(),
+            origin,
             contents: Contents::Bytes(
                 redirect_html(&format!("{}{target}", config.base_path)).into_bytes(),
             ),
