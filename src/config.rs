@@ -336,24 +336,51 @@ pub fn normalise_base_url(url: &str) -> Result<(String, String), String> {
 }
 
 /// Line of the first `key =` (or `key:`, or `[key]`) in a TOML or YAML
-/// text, for pointing at a value that parsed but is not allowed. Parsers
-/// give positions only for syntax errors, so this finds the others.
+/// text, at any depth, for pointing at a value that parsed but is not
+/// allowed. Parsers give positions only for syntax errors, so this finds
+/// the others.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
     let last = key.rsplit('.').next().unwrap_or(key);
+    let table = format!("[{key}]");
     text.lines()
         .position(|line| {
             let trimmed = line.trim_start().trim_start_matches("- ");
-            let table = format!("[{key}]");
-            if trimmed.starts_with(&table) {
-                return true;
-            }
-            let Some(after) = trimmed.strip_prefix(last) else {
-                return false;
-            };
-            let after = after.trim_start_matches(['"', '\'']).trim_start();
-            after.starts_with('=') || after.starts_with(':')
+            trimmed.starts_with(&table) || starts_with_key(trimmed, last)
+        })
+        .or_else(|| {
+            // A key inside an inline map: `taxonomies: {kategori: [x]}`.
+            text.lines().position(|line| {
+                line.match_indices(last).any(|(at, _)| {
+                    let before = line[..at].trim_end();
+                    (before.ends_with('{') || before.ends_with(','))
+                        && starts_with_key(&line[at..], last)
+                })
+            })
         })
         .map(|index| index + 1)
+}
+
+/// Line of a top-level key: not indented (YAML) and before any `[table]`
+/// (TOML), so `title` under `extra` is not mistaken for the page's title.
+pub fn find_top_level_key_line(text: &str, key: &str) -> Option<usize> {
+    for (index, line) in text.lines().enumerate() {
+        if line.starts_with('[') {
+            return None;
+        }
+        if !line.starts_with([' ', '\t']) && starts_with_key(line, key) {
+            return Some(index + 1);
+        }
+    }
+    None
+}
+
+fn starts_with_key(text: &str, key: &str) -> bool {
+    let text = text.trim_start_matches(['"', '\'']);
+    let Some(after) = text.strip_prefix(key) else {
+        return false;
+    };
+    let after = after.trim_start_matches(['"', '\'']).trim_start();
+    after.starts_with('=') || after.starts_with(':')
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use jiff::civil::{Date, DateTime};
 use serde_json::{Map, Value};
 
-use crate::config::find_key_line;
+use crate::config::{find_key_line, find_top_level_key_line};
 use crate::diagnostics::{Diagnostic, did_you_mean, line_column};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,12 +180,27 @@ fn toml_to_json(value: toml::Value) -> Value {
 }
 
 impl FrontMatter<'_> {
+    /// Line of a top-level key in the whole file.
     pub fn line_of(&self, key: &str) -> Option<usize> {
-        find_key_line(self.text, key).map(|line| line + self.first_line - 1)
+        find_top_level_key_line(self.text, key).map(|line| line + self.first_line - 1)
+    }
+
+    /// Line of a key at any depth (a taxonomy inside `taxonomies:`).
+    fn line_of_nested(&self, key: &str) -> Option<usize> {
+        self.line_of(key)
+            .or_else(|| find_key_line(self.text, key).map(|line| line + self.first_line - 1))
+    }
+
+    /// Lines of every top-level key, for later stages' messages.
+    pub fn key_lines(&self) -> BTreeMap<String, usize> {
+        self.map
+            .keys()
+            .filter_map(|key| self.line_of(key).map(|line| (key.clone(), line)))
+            .collect()
     }
 
     fn problem(&mut self, key: &str, message: String, hint: Option<&str>) {
-        let line = self.line_of(key);
+        let line = self.line_of_nested(key);
         self.problems.push((
             line.or(Some(self.first_line)),
             message,

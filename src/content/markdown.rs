@@ -52,14 +52,37 @@ pub struct RenderedMarkdown {
     pub links: Vec<FoundLink>,
 }
 
+/// What a link to another content file leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// The URL, with the base path.
+    Url(String),
+    Missing,
+    /// A draft, left out of this build.
+    Draft,
+    /// A file that exists but failed to load (its problem is reported).
+    Broken,
+}
+
+/// What a relative link to a file (an image, a PDF) leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileLink {
+    /// Copied beside the page (bundle): the link stays as written.
+    Beside,
+    /// Copied elsewhere: the link becomes this URL.
+    Url(String),
+    Missing,
+}
+
 /// Decides the URL of a link to another content file; the content stage
 /// knows every page and section.
 pub trait ResolveLink {
     /// `path` is relative to `content/`, normalised (no `./` or `../`).
-    /// Returns the URL (with the base path) or `None` if no such file.
-    fn resolve(&self, path: &str) -> Option<String>;
+    fn resolve(&self, path: &str) -> Resolved;
     /// Prefixes a root-relative path with the site's base path.
     fn site_url(&self, path: &str) -> String;
+    /// A file that is not markdown, `path` relative to `content/`.
+    fn file(&self, path: &str) -> FileLink;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +140,11 @@ pub fn render(
     let mut problems = Vec::new();
 
     let toc = assign_heading_ids(&mut events);
+    prefix_footnotes(&mut events);
     let mut anchors: Vec<String> = toc.iter().map(|h| h.id.clone()).collect();
     anchors.extend(footnote_ids(&events));
     let links = resolve_links(&mut events, input, resolver, &mut problems);
+    check_own_fragments(&events, input, &anchors, &mut problems);
     let word_count = count_words(&events);
     let events: Vec<Event<'_>> = events.into_iter().map(|(event, _)| event).collect();
     let events = insert_anchor_links(events, input.anchor_links);
@@ -214,6 +239,60 @@ fn heading_number(level: HeadingLevel) -> u8 {
     }
 }
 
+/// pulldown-cmark uses a footnote's label as its id (`[^1]` → `id="1"`),
+/// which can clash with other ids; give them a prefix of their own.
+fn prefix_footnotes(events: &mut [(Event<'_>, Range<usize>)]) {
+    for (event, _) in events.iter_mut() {
+        match event {
+            Event::FootnoteReference(label) => *label = CowStr::from(format!("catatan-{label}")),
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                *label = CowStr::from(format!("catatan-{label}"))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A link to `#heading` on the same page must name a heading of the page.
+fn check_own_fragments(
+    events: &[(Event<'_>, Range<usize>)],
+    input: &MarkdownInput<'_>,
+    anchors: &[String],
+    problems: &mut Vec<LinkProblem>,
+) {
+    for (event, range) in events {
+        let Event::Start(Tag::Link { dest_url, .. }) = event else {
+            continue;
+        };
+        let Some(fragment) = dest_url.strip_prefix('#') else {
+            continue;
+        };
+        if fragment.is_empty() || anchors.iter().any(|a| a == fragment) {
+            continue;
+        }
+        let (line, column) = line_column(input.text, range.start);
+        let known = anchors
+            .iter()
+            .take(8)
+            .map(|a| format!("#{a}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        problems.push(LinkProblem {
+            line: line + input.first_line - 1,
+            column,
+            message: format!(
+                "link `{dest_url}` names the heading `#{fragment}`, which `content/{}` does not have",
+                input.content_path
+            ),
+            hint: if known.is_empty() {
+                "this page has no headings".to_string()
+            } else {
+                format!("headings there: {known}")
+            },
+        });
+    }
+}
+
 /// pulldown-cmark writes footnote definitions with the label as id.
 fn footnote_ids(events: &[(Event<'_>, Range<usize>)]) -> Vec<String> {
     events
@@ -267,8 +346,16 @@ fn resolve_links(
                     });
                     continue;
                 };
+                let missing = |message: String| {
+                    LinkProblem {
+                    line,
+                    column,
+                    message,
+                    hint: "check the file name; links name files under content/, e.g. @/program/bursa-kerja.md".into(),
+                }
+                };
                 match resolver.resolve(&path) {
-                    Some(url) => {
+                    Resolved::Url(url) => {
                         let url = match &fragment {
                             Some(f) => format!("{url}#{f}"),
                             None => url,
@@ -281,11 +368,45 @@ fn resolve_links(
                             target: LinkTarget::Content { path, fragment },
                         });
                     }
-                    None => problems.push(LinkProblem {
+                    Resolved::Broken => *dest_url = CowStr::from("#"),
+                    Resolved::Missing => problems.push(missing(format!(
+                        "link `{written}` points to `content/{path}`, which does not exist"
+                    ))),
+                    Resolved::Draft => problems.push(LinkProblem {
+                        hint: "build with --drafts to include drafts, or link to the page once it is published".into(),
+                        ..missing(format!(
+                            "link `{written}` points to `content/{path}`, which is a draft and is left out of this build"
+                        ))
+                    }),
+                }
+            }
+            Classified::File(path) => {
+                let Some(path) = path else {
+                    problems.push(LinkProblem {
                         line,
                         column,
-                        message: format!("link `{written}` points to `content/{path}`, which does not exist"),
-                        hint: "check the file name; links name files under content/, e.g. @/program/bursa-kerja.md".into(),
+                        message: format!("link `{written}` goes outside the content folder"),
+                        hint: "put the file under content/, or link to it by its full address"
+                            .into(),
+                    });
+                    continue;
+                };
+                match resolver.file(&path) {
+                    FileLink::Beside => {}
+                    FileLink::Url(url) => *dest_url = CowStr::from(url),
+                    FileLink::Missing => problems.push(LinkProblem {
+                        line,
+                        column,
+                        message: format!(
+                            "link `{written}` points to `content/{path}`, which does not exist"
+                        ),
+                        hint: if input.content_path.ends_with("index.md")
+                            || input.content_path.contains("/index.")
+                        {
+                            "put the file beside index.md, or check its name".into()
+                        } else {
+                            "put the file under content/ at that path, or check its name".into()
+                        },
                     }),
                 }
             }
@@ -311,6 +432,9 @@ enum Classified {
         path: Option<String>,
         fragment: Option<String>,
     },
+    /// A relative link to a file with an extension (`foto.png`,
+    /// `../berkas/laporan.pdf`), relative to `content/`.
+    File(Option<String>),
     SitePath(String),
 }
 
@@ -343,8 +467,17 @@ fn classify(url: &str, from: &str) -> Classified {
             fragment,
         };
     }
-    // Relative links to other things (images beside the page, `../x/`) are
-    // left as written: they are relative to the page's own URL.
+    // A relative link to a file: it must exist under content/. Other
+    // relative links (`../x/`) are left as written.
+    let last = path_only.rsplit('/').next().unwrap_or(path_only);
+    if last.contains('.') && !last.starts_with('.') && !path_only.is_empty() {
+        let dir = match from.rfind('/') {
+            Some(i) => &from[..i + 1],
+            None => "",
+        };
+        let decoded = percent_encoding::percent_decode_str(path_only).decode_utf8_lossy();
+        return Classified::File(normalise(&format!("{dir}{decoded}")));
+    }
     Classified::External
 }
 
@@ -477,11 +610,20 @@ mod tests {
 
     struct Links;
     impl ResolveLink for Links {
-        fn resolve(&self, path: &str) -> Option<String> {
-            (path == "program/bpjs.md").then(|| "/portal/program/bpjs/".to_string())
+        fn resolve(&self, path: &str) -> Resolved {
+            match path {
+                "program/bpjs.md" => Resolved::Url("/portal/program/bpjs/".to_string()),
+                _ => Resolved::Missing,
+            }
         }
         fn site_url(&self, path: &str) -> String {
             format!("/portal{path}")
+        }
+        fn file(&self, path: &str) -> FileLink {
+            match path {
+                "pengumuman/foto.png" => FileLink::Url("/portal/pengumuman/foto.png".into()),
+                _ => FileLink::Missing,
+            }
         }
     }
 
@@ -530,6 +672,28 @@ mod tests {
         let (out, _) = run("[x](/pengumuman/) [y](https://example.org/)");
         assert!(out.html.contains(r#"href="/portal/pengumuman/""#));
         assert!(out.html.contains(r#"href="https://example.org/""#));
+    }
+
+    #[test]
+    fn relative_files_must_exist_and_get_their_url() {
+        let (out, problems) =
+            run("![a](foto.png) [b](laporan.pdf) [c](#nope)\n\n## Ada\n\n[d](#ada)\n");
+        assert!(
+            out.html.contains(r#"src="/portal/pengumuman/foto.png""#),
+            "{}",
+            out.html
+        );
+        let messages: Vec<_> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("content/pengumuman/laporan.pdf"));
+        assert!(messages[1].contains("#nope"));
+    }
+
+    #[test]
+    fn footnote_ids_are_prefixed() {
+        let (out, _) = run("Teks[^1].\n\n[^1]: Catatan.\n");
+        assert!(out.html.contains(r#"id="catatan-1""#), "{}", out.html);
+        assert!(out.anchors.contains(&"catatan-1".to_string()));
     }
 
     #[test]

@@ -20,7 +20,9 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use front_matter::{FrontMatter, PageDate};
-use markdown::{AnchorLinks, LinkTarget, MarkdownInput, RenderedMarkdown, ResolveLink};
+use markdown::{
+    AnchorLinks, FileLink, LinkTarget, MarkdownInput, RenderedMarkdown, ResolveLink, Resolved,
+};
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -61,6 +63,8 @@ pub struct PageMeta {
     pub in_search_index: bool,
     pub taxonomies: BTreeMap<String, Vec<String>>,
     pub extra: Value,
+    /// Line of each front-matter key in the file, for later messages.
+    pub lines: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +89,8 @@ pub struct SectionMeta {
     pub aliases: Vec<String>,
     pub generate_feeds: bool,
     pub extra: Value,
+    /// Line of each front-matter key in the file, for later messages.
+    pub lines: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +173,12 @@ pub struct Content {
     by_key: HashMap<(String, String), Target>,
     /// Keys of files that exist but could not be loaded (already reported).
     broken_keys: HashSet<String>,
+    /// Keys of drafts left out of this build.
+    draft_keys: HashSet<String>,
+    /// Every file under `content/` that is not markdown.
+    files: HashSet<String>,
+    /// Folders of bundle pages (holding `index.md`).
+    bundle_dirs: Vec<String>,
 }
 
 impl Content {
@@ -310,6 +322,7 @@ pub fn load(
         .filter(|p| matches!(&p.meta, Meta::Section(m) if m.draft) && !options.drafts)
         .map(|p| (p.dir.clone(), p.lang.clone()))
         .collect();
+    let mut draft_keys = HashSet::new();
     files_ok.retain(|p| {
         let is_draft = match &p.meta {
             Meta::Page(m, _, _) => m.draft,
@@ -318,11 +331,18 @@ pub fn load(
         let in_draft_section = draft_dirs
             .iter()
             .any(|(dir, lang)| *lang == p.lang && is_inside(&p.dir, dir) && !dir.is_empty());
-        options.drafts || (!is_draft && !in_draft_section)
+        let keep = options.drafts || (!is_draft && !in_draft_section);
+        if !keep {
+            draft_keys.insert(p.key.clone());
+        }
+        keep
     });
 
     let mut content = Content {
         broken_keys,
+        draft_keys,
+        files: other_files.iter().map(|f| f.content_path.clone()).collect(),
+        bundle_dirs: bundle_dirs.clone(),
         ..Content::default()
     };
     let mut seen_keys: HashMap<(String, String), PathBuf> = HashMap::new();
@@ -608,6 +628,13 @@ fn walk(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<W
         });
     }
     files
+}
+
+/// `x/index.md` or `x/index.en.md`.
+fn is_bundle_index(content_path: &str) -> bool {
+    let name = split_dir(content_path).1;
+    name == "index.md"
+        || (name.starts_with("index.") && name.ends_with(".md") && name.matches('.').count() == 2)
 }
 
 fn split_dir(path: &str) -> (&str, &str) {
@@ -924,6 +951,7 @@ fn page_meta(
         in_search_index: front.boolean("in_search_index").unwrap_or(true),
         taxonomies: front.taxonomies(taxonomies),
         extra: front.extra(),
+        lines: front.key_lines(),
     }
 }
 
@@ -947,6 +975,7 @@ fn default_section_meta() -> SectionMeta {
         aliases: Vec::new(),
         generate_feeds: false,
         extra: Value::Object(Default::default()),
+        lines: BTreeMap::new(),
     }
 }
 
@@ -990,6 +1019,7 @@ fn section_meta(front: &mut FrontMatter<'_>) -> SectionMeta {
             .or_else(|| front.boolean("generate_feed"))
             .unwrap_or(false),
         extra: front.extra(),
+        lines: front.key_lines(),
     }
 }
 
@@ -997,27 +1027,58 @@ struct Resolver<'a> {
     content: &'a Content,
     config: &'a Config,
     lang: &'a str,
+    /// The folder of the bundle page whose body this is, if it is one.
+    bundle: Option<&'a str>,
 }
 
 impl ResolveLink for Resolver<'_> {
-    fn resolve(&self, path: &str) -> Option<String> {
-        let Some(target) = self.content.resolve(path, self.lang, self.config) else {
-            let (key, _) = split_language(path, self.config);
-            return self
-                .content
-                .broken_keys
-                .contains(&key)
-                .then(|| "#".to_string());
-        };
-        Some(format!(
-            "{}{}",
-            self.config.base_path,
-            self.content.target_path(target)
-        ))
+    fn resolve(&self, path: &str) -> Resolved {
+        if let Some(target) = self.content.resolve(path, self.lang, self.config) {
+            return Resolved::Url(format!(
+                "{}{}",
+                self.config.base_path,
+                self.content.target_path(target)
+            ));
+        }
+        let (key, _) = split_language(path, self.config);
+        if self.content.broken_keys.contains(&key) {
+            Resolved::Broken
+        } else if self.content.draft_keys.contains(&key) {
+            Resolved::Draft
+        } else {
+            Resolved::Missing
+        }
     }
 
     fn site_url(&self, path: &str) -> String {
         format!("{}{}", self.config.base_path, path.trim_start_matches('/'))
+    }
+
+    fn file(&self, path: &str) -> FileLink {
+        if !self.content.files.contains(path) {
+            return FileLink::Missing;
+        }
+        let dir = split_dir(path).0;
+        let Some(bundle) = self.content.bundle_dirs.iter().find(|b| is_inside(dir, b)) else {
+            // Copied once, at its path under content/.
+            return FileLink::Url(format!("{}{path}", self.config.base_path));
+        };
+        if self.bundle == Some(bundle.as_str()) {
+            return FileLink::Beside;
+        }
+        // Another bundle's file: it sits beside that page.
+        let below = &path[bundle.len() + 1..];
+        match self
+            .content
+            .resolve(&format!("{bundle}/index.md"), self.lang, self.config)
+        {
+            Some(target) => FileLink::Url(format!(
+                "{}{}{below}",
+                self.config.base_path,
+                self.content.target_path(target)
+            )),
+            None => FileLink::Missing,
+        }
     }
 }
 
@@ -1054,10 +1115,15 @@ fn render_bodies(
                     )
                 }
             };
+            let bundle = match *target {
+                Target::Page(_) if is_bundle_index(content_path) => Some(split_dir(content_path).0),
+                _ => None,
+            };
             let resolver = Resolver {
                 content,
                 config,
                 lang,
+                bundle,
             };
             let input = MarkdownInput {
                 text: body,

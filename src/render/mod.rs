@@ -561,15 +561,15 @@ fn check_templates(site: &Site, env: &Environment<'static>, diagnostics: &mut Di
             );
         }
     }
-    let mut check = |file: &std::path::Path, name: &Option<String>, key: &str| {
+    let mut check = |file: &std::path::Path,
+                     name: &Option<String>,
+                     key: &str,
+                     lines: &BTreeMap<String, usize>| {
         if let Some(name) = name
             && !has(name)
         {
-            let line = std::fs::read_to_string(file)
-                .ok()
-                .and_then(|text| crate::config::find_key_line(&text, key));
-            let location = match line {
-                Some(line) => Location::line(file, line),
+            let location = match lines.get(key) {
+                Some(&line) => Location::line(file, line),
                 None => Location::file(file),
             };
             diagnostics.push(
@@ -584,12 +584,27 @@ fn check_templates(site: &Site, env: &Environment<'static>, diagnostics: &mut Di
         }
     };
     for page in &site.content.pages {
-        check(&page.file, &page.meta.template, "template");
+        check(
+            &page.file,
+            &page.meta.template,
+            "template",
+            &page.meta.lines,
+        );
     }
     for section in &site.content.sections {
         if let Some(file) = &section.file {
-            check(file, &section.meta.template, "template");
-            check(file, &section.meta.page_template, "page_template");
+            check(
+                file,
+                &section.meta.template,
+                "template",
+                &section.meta.lines,
+            );
+            check(
+                file,
+                &section.meta.page_template,
+                "page_template",
+                &section.meta.lines,
+            );
         }
     }
 }
@@ -672,14 +687,17 @@ fn run(
             let section = &content.sections[index];
             let is_home = section.key == "_index.md";
             if let Some(target) = &section.meta.redirect_to {
-                let url = if target.contains("://") {
-                    target.clone()
+                let (url, permalink) = if target.contains("://") {
+                    (target.clone(), target.clone())
                 } else {
-                    shared.url(target.trim_start_matches('/'))
+                    let path = target.trim_start_matches('/');
+                    (shared.url(path), shared.permalink(path))
                 };
                 return Ok(OutputFile {
                     path: format!("{}index.html", section.path),
-                    contents: Contents::Bytes(redirect_html(&url).into_bytes()),
+                    contents: Contents::Bytes(
+                        redirect_html(&url, &permalink, &section.lang).into_bytes(),
+                    ),
                     origin: rendering_name(section.file.as_ref()),
                 });
             }
@@ -868,12 +886,14 @@ fn paginator(
     }
 }
 
-/// A page that sends the browser on to `url`, for aliases and
-/// `redirect_to`; works without JavaScript.
-pub fn redirect_html(url: &str) -> String {
+/// A page that sends the browser on to `url` (`permalink` is the same
+/// address in full, for search engines), for aliases and `redirect_to`;
+/// works without JavaScript.
+pub fn redirect_html(url: &str, permalink: &str, lang: &str) -> String {
     let url = escape_html(url);
+    let permalink = escape_html(permalink);
     format!(
-        "<!doctype html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n<title>{url}</title>\n<link rel=\"canonical\" href=\"{url}\">\n<meta http-equiv=\"refresh\" content=\"0; url={url}\">\n<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<p><a href=\"{url}\">{url}</a></p>\n</body>\n</html>\n"
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{url}</title>\n<link rel=\"canonical\" href=\"{permalink}\">\n<meta http-equiv=\"refresh\" content=\"0; url={url}\">\n<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<p><a href=\"{url}\">{url}</a></p>\n</body>\n</html>\n"
     )
 }
 
@@ -881,7 +901,11 @@ pub fn redirect_html(url: &str) -> String {
 fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
     let mut outputs = Vec::new();
     let config = &site.config;
-    let mut add = |alias: &str, target: &str, file: Option<&std::path::PathBuf>| {
+    let mut add = |alias: &str,
+                   target: &str,
+                   lang: &str,
+                   file: Option<&std::path::PathBuf>,
+                   line: Option<usize>| {
         let origin = match file {
             Some(file) => format!("an alias in {}", file.display()),
             None => format!("the redirect from page 1 to /{target}"),
@@ -889,7 +913,10 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
         let Some(clean) = crate::content::markdown::normalise(alias) else {
             diagnostics.push(
                 Diagnostic::error(
-                    file.map(Location::file),
+                    file.map(|f| match line {
+                        Some(line) => Location::line(f, line),
+                        None => Location::file(f),
+                    }),
                     format!("alias `{alias}` would leave the output folder"),
                 )
                 .with_hint("write aliases as site paths such as `lama/bursa-kerja/`"),
@@ -905,18 +932,35 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
             path: path.trim_start_matches('/').to_string(),
             origin,
             contents: Contents::Bytes(
-                redirect_html(&format!("{}{target}", config.base_path)).into_bytes(),
+                redirect_html(
+                    &format!("{}{target}", config.base_path),
+                    &format!("{}{target}", config.base_url),
+                    lang,
+                )
+                .into_bytes(),
             ),
         });
     };
     for page in &site.content.pages {
         for alias in &page.meta.aliases {
-            add(alias, &page.path, Some(&page.file));
+            add(
+                alias,
+                &page.path,
+                &page.lang,
+                Some(&page.file),
+                page.meta.lines.get("aliases").copied(),
+            );
         }
     }
     for section in &site.content.sections {
         for alias in &section.meta.aliases {
-            add(alias, &section.path, section.file.as_ref());
+            add(
+                alias,
+                &section.path,
+                &section.lang,
+                section.file.as_ref(),
+                section.meta.lines.get("aliases").copied(),
+            );
         }
         if section.meta.paginate_by.is_some()
             && section.meta.render
@@ -925,6 +969,8 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
             add(
                 &format!("{}{}/1/", section.path, section.meta.paginate_path),
                 &section.path,
+                &section.lang,
+                None,
                 None,
             );
         }
@@ -932,7 +978,13 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
     for taxonomy in &site.content.taxonomies {
         if taxonomy.paginate_by.is_some() {
             for term in &taxonomy.terms {
-                add(&format!("{}page/1/", term.path), &term.path, None);
+                add(
+                    &format!("{}page/1/", term.path),
+                    &term.path,
+                    &taxonomy.lang,
+                    None,
+                    None,
+                );
             }
         }
     }

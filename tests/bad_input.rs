@@ -1,0 +1,137 @@
+//! Every folder under `tests/sites/bad/` is a small site with something
+//! wrong in it. `kaca check` must fail on it, and print exactly the report
+//! in the folder's `expected.txt` (the numbered list a user reads).
+//!
+//! A case folder may also hold `symlinks.txt`: one `link target` pair per
+//! line, made in the temporary copy before the check (symbolic links are
+//! not portable enough to commit).
+//!
+//! To update the expected reports on purpose, run
+//! `KACA_BLESS=1 cargo test --test bad_input`, then read every changed
+//! `expected.txt`: a wrong message is a bug, not a new expectation.
+//! `KACA_CASE=word` runs (or blesses) only the cases whose name contains
+//! `word`.
+
+mod common;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use kaca::BuildOptions;
+
+const EXPECTED: &str = "expected.txt";
+const SYMLINKS: &str = "symlinks.txt";
+
+/// Longer than any check of a tiny site takes; a case that runs longer
+/// hangs (a symbolic link loop followed forever, say).
+const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn every_bad_site_fails_with_its_expected_report() {
+    let bless = std::env::var("KACA_BLESS").is_ok_and(|v| v == "1");
+    let cases = common::case_dirs("bad");
+    assert!(cases.len() >= 30, "the bad-input fixtures are missing");
+    let only = std::env::var("KACA_CASE").unwrap_or_default();
+    let cases: Vec<_> = cases
+        .into_iter()
+        .filter(|case| case.file_name().unwrap().to_string_lossy().contains(&only))
+        .collect();
+    assert!(!cases.is_empty(), "no case name contains `{only}`");
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(problem) = run_case(case, bless) {
+            let name = case.file_name().unwrap().to_string_lossy();
+            failures.push(format!("== case `{name}`: {problem}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad-input cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+fn run_case(case: &Path, bless: bool) -> Result<(), String> {
+    let copy = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = copy.path().join("site");
+    common::copy_dir(case, &root, &[EXPECTED, SYMLINKS]);
+    if !make_symlinks(case, &root)? {
+        return Ok(());
+    }
+    let before = common::hash_tree(copy.path());
+
+    let options = BuildOptions {
+        write: false,
+        ..BuildOptions::new(&root)
+    };
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(kaca::build(&options));
+    });
+    let outcome = match receiver.recv_timeout(TIME_LIMIT) {
+        Ok(outcome) => outcome,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            return Err(format!(
+                "the check did not finish within {} s",
+                TIME_LIMIT.as_secs()
+            ));
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            return Err("the check panicked (see the output above)".to_string());
+        }
+    };
+    let report = outcome.diagnostics.report();
+    if outcome.succeeded() {
+        return Err(format!(
+            "the check succeeded, but should fail; report:\n{report}"
+        ));
+    }
+    if common::hash_tree(copy.path()) != before {
+        return Err("the check wrote or changed files".to_string());
+    }
+
+    let expected_path = case.join(EXPECTED);
+    if bless {
+        std::fs::write(&expected_path, &report).map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let expected = match std::fs::read_to_string(&expected_path) {
+        Ok(text) => text.replace("\r\n", "\n"),
+        Err(_) => {
+            return Err(format!(
+                "no {EXPECTED}; the report was:\n{report}\n(run with KACA_BLESS=1 to write it, then read it)"
+            ));
+        }
+    };
+    if report != expected {
+        return Err(format!(
+            "the report differs from {EXPECTED}\n-- expected:\n{expected}-- actual:\n{report}--"
+        ));
+    }
+    Ok(())
+}
+
+/// Makes the links listed in the case's `symlinks.txt`. Returns `false`
+/// when the platform cannot, so the case is skipped there.
+fn make_symlinks(case: &Path, root: &Path) -> Result<bool, String> {
+    let Ok(list) = std::fs::read_to_string(case.join(SYMLINKS)) else {
+        return Ok(true);
+    };
+    for line in list.lines().filter(|l| !l.trim().is_empty()) {
+        let (link, target) = line
+            .split_once(' ')
+            .ok_or_else(|| format!("{SYMLINKS}: `{line}` is not `link target`"))?;
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(target, root.join(link))
+            .map_err(|e| format!("cannot make the link {link}: {e}"))?;
+        #[cfg(not(unix))]
+        {
+            let _ = (link, target, root);
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

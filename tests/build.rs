@@ -1,0 +1,846 @@
+//! Builds fixture sites (and the example portal) into temporary folders and
+//! checks the output the way a visitor or a portal's staff would notice:
+//! which files exist, what they link to, in which order and language.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_clean, between, broken_links, build_into, exists, read};
+use kaca::BuildOptions;
+
+const BILINGUAL: &str = "good/bilingual";
+const BASE_URL: &str = "https://example.org/";
+
+/// The bilingual fixture built into a fresh temporary folder.
+struct Built {
+    _dir: tempfile::TempDir,
+    output: PathBuf,
+}
+
+fn build_fixture(fixture: &str, configure: impl FnOnce(&mut BuildOptions)) -> Built {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let output = dir.path().join("public");
+    let mut options = BuildOptions {
+        output: output.clone(),
+        ..BuildOptions::new(common::fixture(fixture))
+    };
+    configure(&mut options);
+    assert_clean(&kaca::build(&options));
+    Built { _dir: dir, output }
+}
+
+fn bilingual() -> Built {
+    build_fixture(BILINGUAL, |_| {})
+}
+
+/// Links of `html` to any of `prefixes`, in document order, each once.
+fn listed(html: &str, prefixes: &[&str]) -> Vec<String> {
+    let mut seen = Vec::new();
+    for link in common::links_in_order(html) {
+        let is_item = prefixes
+            .iter()
+            .any(|p| link.starts_with(p) && link.len() > p.len() && !link.contains("/page/"));
+        if is_item && !seen.contains(&link) {
+            seen.push(link);
+        }
+    }
+    seen
+}
+
+fn news(numbers: &[u32]) -> Vec<String> {
+    numbers
+        .iter()
+        .map(|n| format!("/berita/berita-{n:02}/"))
+        .collect()
+}
+
+fn english_news(numbers: &[u32]) -> Vec<String> {
+    numbers
+        .iter()
+        .map(|n| format!("/en/berita/berita-{n:02}/"))
+        .collect()
+}
+
+/// The `href` of the first `<a>` whose tag contains `attribute`.
+fn anchor_with(html: &str, attribute: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(at) = rest.find("<a ") {
+        rest = &rest[at..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.contains(attribute) {
+            return common::links_in_order(tag).into_iter().next();
+        }
+        rest = &rest[end..];
+    }
+    None
+}
+
+fn html_lang(html: &str) -> &str {
+    let start = "<html lang=\"";
+    let from = html
+        .find(start)
+        .map(|i| i + start.len())
+        .unwrap_or_else(|| panic!("no <html lang> in:\n{html}"));
+    let to = html[from..].find('"').map(|i| from + i).unwrap_or(from);
+    &html[from..to]
+}
+
+fn is_redirect(html: &str) -> bool {
+    html.contains("http-equiv=\"refresh\"")
+}
+
+#[test]
+fn pages_have_pretty_urls_and_a_404_page() {
+    let site = bilingual();
+    let out = &site.output;
+    for page in [
+        "index.html",
+        "panduan/index.html",
+        "tentang/index.html",
+        "berita/index.html",
+        "berita/berita-07/index.html",
+        // Dated by its file name: the date prefix is not part of the URL.
+        "berita/berita-01/index.html",
+        "program/index.html",
+        "program/bursa-kerja/index.html",
+        "en/index.html",
+        "en/panduan/index.html",
+        "en/berita/berita-25/index.html",
+        "404.html",
+    ] {
+        assert!(exists(out, page), "{page} is missing");
+    }
+    let files = common::list_files(out);
+    let ugly: Vec<&String> = files
+        .iter()
+        .filter(|f| f.ends_with(".html") && !f.ends_with("index.html") && *f != "404.html")
+        .collect();
+    assert!(ugly.is_empty(), "pages without pretty URLs: {ugly:?}");
+    assert!(!files.iter().any(|f| f.contains("2025-01-01")));
+}
+
+#[test]
+fn section_pages_are_paginated_newest_first() {
+    let site = bilingual();
+    let out = &site.output;
+    let item_prefix = ["/berita/berita-"];
+    assert_eq!(
+        listed(&read(out, "berita/index.html"), &item_prefix),
+        news(&[25, 24, 23, 22, 21, 20, 19, 18, 17, 16])
+    );
+    assert_eq!(
+        listed(&read(out, "berita/page/2/index.html"), &item_prefix),
+        news(&[15, 14, 13, 12, 11, 10, 9, 8, 7, 6])
+    );
+    assert_eq!(
+        listed(&read(out, "berita/page/3/index.html"), &item_prefix),
+        news(&[5, 4, 3, 2, 1])
+    );
+    assert!(!exists(out, "berita/page/4/index.html"));
+
+    // The first pager's own address sends the browser to the section.
+    let first = read(out, "berita/page/1/index.html");
+    assert!(is_redirect(&first), "{first}");
+    assert!(
+        common::links_in(&first)
+            .iter()
+            .all(|l| l == "/berita/" || l == "https://example.org/berita/"),
+        "{first}"
+    );
+    assert!(first.contains(r#"<link rel="canonical" href="https://example.org/berita/">"#));
+
+    // Pagers link to each other.
+    let second = read(out, "berita/page/2/index.html");
+    assert!(second.contains("href=\"/berita/\""), "{second}");
+    assert!(second.contains("href=\"/berita/page/3/\""), "{second}");
+}
+
+#[test]
+fn english_section_lists_only_english_pages() {
+    let site = bilingual();
+    let out = &site.output;
+    let html = read(out, "en/berita/index.html");
+    assert_eq!(
+        listed(&html, &["/en/berita/berita-", "/berita/berita-"]),
+        english_news(&[25, 24, 1])
+    );
+    assert!(!exists(out, "en/berita/page/2/index.html"));
+    assert!(!exists(out, "en/berita/berita-10/index.html"));
+}
+
+#[test]
+fn taxonomy_pages_list_their_pages_newest_first_in_both_languages() {
+    let site = bilingual();
+    let out = &site.output;
+    // Pages are listed by their links below these folders.
+    let items = ["/berita/berita-", "/program/"];
+    let english_items = ["/en/berita/berita-", "/en/program/"];
+
+    let list = read(out, "programs/index.html");
+    assert!(list.contains("href=\"/programs/bursa-kerja/\""), "{list}");
+    assert!(
+        list.contains("href=\"/programs/pelatihan-kerja/\""),
+        "{list}"
+    );
+    let english_list = read(out, "en/programs/index.html");
+    assert!(english_list.contains("href=\"/en/programs/job-fair/\""));
+    assert!(english_list.contains("href=\"/en/programs/job-training/\""));
+    assert!(!english_list.contains("pelatihan-kerja"));
+
+    // Undated pages (the programme bundle) come after dated ones.
+    let mut expected = news(&[24, 21, 18, 15, 12, 9, 6, 3]);
+    expected.push("/program/bursa-kerja/".into());
+    assert_eq!(
+        listed(&read(out, "programs/bursa-kerja/index.html"), &items),
+        expected
+    );
+    // `programs` has paginate_by = 10: 17 pages make two term pages.
+    assert_eq!(
+        listed(&read(out, "programs/pelatihan-kerja/index.html"), &items),
+        news(&[25, 23, 22, 20, 19, 17, 16, 14, 13, 11])
+    );
+    assert_eq!(
+        listed(
+            &read(out, "programs/pelatihan-kerja/page/2/index.html"),
+            &items
+        ),
+        news(&[10, 8, 7, 5, 4, 2, 1])
+    );
+    assert_eq!(
+        listed(&read(out, "tags/kuota/index.html"), &items),
+        news(&[25, 20, 15, 10, 5])
+    );
+
+    let mut expected = english_news(&[24]);
+    expected.push("/en/program/bursa-kerja/".into());
+    assert_eq!(
+        listed(
+            &read(out, "en/programs/job-fair/index.html"),
+            &english_items
+        ),
+        expected
+    );
+    assert_eq!(
+        listed(
+            &read(out, "en/programs/job-training/index.html"),
+            &english_items
+        ),
+        english_news(&[25, 1])
+    );
+    assert_eq!(
+        listed(
+            &read(out, "en/tags/registration/index.html"),
+            &english_items
+        ),
+        english_news(&[25, 24, 1])
+    );
+    // A term page of one language never lists the other language's pages.
+    let english_term = read(out, "en/tags/registration/index.html");
+    assert!(
+        listed(&english_term, &items[..1]).is_empty(),
+        "{english_term}"
+    );
+}
+
+#[test]
+fn every_page_declares_its_language() {
+    let site = bilingual();
+    let out = &site.output;
+    assert_eq!(html_lang(&read(out, "index.html")), "id");
+    assert_eq!(html_lang(&read(out, "en/index.html")), "en");
+    for file in common::list_files(out) {
+        if !file.ends_with(".html") {
+            continue;
+        }
+        let html = read(out, &file);
+        if is_redirect(&html) {
+            continue;
+        }
+        let expected = if file.starts_with("en/") { "en" } else { "id" };
+        assert_eq!(html_lang(&html), expected, "{file}");
+    }
+}
+
+#[test]
+fn language_switcher_links_to_the_translation_or_the_home_page() {
+    let site = bilingual();
+    let out = &site.output;
+
+    let translated = read(out, "berita/berita-25/index.html");
+    assert_eq!(
+        anchor_with(&translated, "hreflang=\"en\"").as_deref(),
+        Some("/en/berita/berita-25/")
+    );
+    assert!(translated.contains(
+        "<link rel=\"alternate\" hreflang=\"en\" href=\"https://example.org/en/berita/berita-25/\">"
+    ));
+    let english = read(out, "en/berita/berita-25/index.html");
+    assert_eq!(
+        anchor_with(&english, "hreflang=\"id\"").as_deref(),
+        Some("/berita/berita-25/")
+    );
+
+    let untranslated = read(out, "berita/berita-10/index.html");
+    assert_eq!(
+        anchor_with(&untranslated, "hreflang=\"en\"").as_deref(),
+        Some("/en/")
+    );
+    assert!(
+        !untranslated.contains("<link rel=\"alternate\" hreflang=\"en\""),
+        "an untranslated page must not claim an English version"
+    );
+
+    let bundle = read(out, "program/bursa-kerja/index.html");
+    assert_eq!(
+        anchor_with(&bundle, "hreflang=\"en\"").as_deref(),
+        Some("/en/program/bursa-kerja/")
+    );
+}
+
+#[test]
+fn content_links_point_to_the_translation_in_the_same_language() {
+    let site = bilingual();
+    let out = &site.output;
+    let english = read(out, "en/panduan/index.html");
+    let english_links = common::links_in_order(between(&english, "<h1>", "</article>"));
+    for expected in [
+        "/en/berita/",
+        "/en/program/bursa-kerja/",
+        // No English version: the Indonesian page.
+        "/tentang/",
+        // A relative `.md` link with a heading.
+        "/en/berita/berita-01/#latar-belakang",
+        "/en/berita/berita-25/",
+        "/berita/berita-10/",
+        "#how-to-register",
+    ] {
+        assert!(
+            english_links.iter().any(|l| l == expected),
+            "{expected} not in {english_links:?}"
+        );
+    }
+
+    let indonesian = read(out, "panduan/index.html");
+    let links = common::links_in_order(between(&indonesian, "<h1>", "</article>"));
+    for expected in [
+        "/berita/",
+        "/program/bursa-kerja/",
+        "/tentang/",
+        "/berita/berita-01/#latar-belakang",
+        "/berita/berita-25/",
+        "#cara-mendaftar",
+    ] {
+        assert!(
+            links.iter().any(|l| l == expected),
+            "{expected} not in {links:?}"
+        );
+    }
+    assert!(!links.iter().any(|l| l.contains(".md")), "{links:?}");
+}
+
+#[test]
+fn markdown_extensions_and_stable_heading_ids() {
+    let site = bilingual();
+    let html = read(&site.output, "panduan/index.html");
+    for expected in [
+        "<h2 id=\"cara-mendaftar\">Cara Mendaftar</h2>",
+        "<h2 id=\"cara-mendaftar-1\">Cara Mendaftar</h2>",
+        "<h2 id=\"syarat-khusus\">Syarat</h2>",
+        "<del>formulir kertas</del>",
+        "<table>",
+        "<td>KTP</td>",
+        "type=\"checkbox\" checked",
+        "footnote-definition",
+    ] {
+        assert!(html.contains(expected), "`{expected}` not in:\n{html}");
+    }
+    let english = read(&site.output, "en/berita/berita-01/index.html");
+    assert!(english.contains("<h2 id=\"latar-belakang\">Background</h2>"));
+}
+
+#[test]
+fn dates_are_written_in_each_language() {
+    let site = bilingual();
+    let out = &site.output;
+    let guide = read(out, "panduan/index.html");
+    assert!(guide.contains("<time datetime=\"2025-02-01\">1 Februari 2025</time>"));
+    let english = read(out, "en/panduan/index.html");
+    assert!(english.contains("<time datetime=\"2025-02-01\">1 February 2025</time>"));
+    // A date taken from the file name (`2025-01-01-berita-01.md`).
+    let dated_by_name = read(out, "en/berita/berita-01/index.html");
+    assert!(
+        dated_by_name.contains("<time datetime=\"2025-01-01\">1 January 2025</time>"),
+        "{dated_by_name}"
+    );
+}
+
+#[test]
+fn bundle_files_are_copied_beside_the_page() {
+    let site = bilingual();
+    let out = &site.output;
+    let source = std::fs::read(common::fixture(
+        "good/bilingual/content/program/bursa-kerja/foto.png",
+    ))
+    .unwrap();
+    for page in ["program/bursa-kerja/", "en/program/bursa-kerja/"] {
+        assert_eq!(
+            std::fs::read(out.join(format!("{page}foto.png"))).ok(),
+            Some(source.clone()),
+            "{page}foto.png"
+        );
+        let html = read(out, &format!("{page}index.html"));
+        assert!(html.contains("src=\"foto.png\""), "{html}");
+    }
+    // Not also copied as a loose content file.
+    assert!(!exists(out, "program/foto.png"));
+}
+
+#[test]
+fn aliases_become_redirect_pages() {
+    let site = bilingual();
+    let html = read(&site.output, "lama/tentang/index.html");
+    assert!(is_redirect(&html), "{html}");
+    assert!(
+        html.contains("url=/tentang/"),
+        "the alias must send the browser to /tentang/:\n{html}"
+    );
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked_for() {
+    let site = bilingual();
+    let out = &site.output;
+    assert!(!exists(out, "rahasia/index.html"));
+    for file in common::list_files(out) {
+        let bytes = std::fs::read(out.join(&file)).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("rahasia"),
+            "{file} mentions the draft"
+        );
+    }
+
+    let with_drafts = build_fixture(BILINGUAL, |o| o.drafts = true);
+    let html = read(&with_drafts.output, "rahasia/index.html");
+    assert!(html.contains("Rahasia"));
+}
+
+/// The one stylesheet of the default theme, as linked from `html`.
+fn stylesheet(html: &str) -> String {
+    common::links_in(html)
+        .into_iter()
+        .find(|l| l.starts_with("/css/site.") && l.ends_with(".css"))
+        .unwrap_or_else(|| panic!("no stylesheet link in:\n{html}"))
+}
+
+#[test]
+fn assets_get_content_hashed_names() {
+    let site = bilingual();
+    let out = &site.output;
+    let css = stylesheet(&read(out, "index.html"));
+    let hash = css
+        .trim_start_matches("/css/site.")
+        .trim_end_matches(".css");
+    assert!(
+        hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "`{css}` has no content hash"
+    );
+    assert!(exists(out, css.trim_start_matches('/')));
+    assert!(!exists(out, "css/site.css"));
+    for page in ["en/index.html", "berita/page/2/index.html", "404.html"] {
+        assert_eq!(stylesheet(&read(out, page)), css, "{page}");
+    }
+
+    // Changing the stylesheet (a site override) changes its name.
+    let copy = common::copy_fixture(BILINGUAL);
+    std::fs::create_dir_all(copy.root.join("assets/css")).unwrap();
+    std::fs::write(
+        copy.root.join("assets/css/site.css"),
+        "body { color: #123456; }\n",
+    )
+    .unwrap();
+    assert_clean(&build_into(&copy.root, &copy.output()));
+    let changed = stylesheet(&read(&copy.output(), "index.html"));
+    assert_ne!(changed, css);
+    assert_eq!(
+        std::fs::read_to_string(copy.output().join(changed.trim_start_matches('/'))).unwrap(),
+        "body { color: #123456; }\n"
+    );
+    assert!(!exists(&copy.output(), css.trim_start_matches('/')));
+}
+
+#[test]
+fn every_link_resolves_and_carries_the_base_path() {
+    let portal = "https://example.org/portal/";
+    let site = build_fixture(BILINGUAL, |o| o.base_url = Some(portal.into()));
+    let out = &site.output;
+    let problems = broken_links(out, portal);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The checker did see links under the base path.
+    let home = read(out, "index.html");
+    assert!(home.contains("href=\"/portal/berita/\""), "{home}");
+    let guide = read(out, "en/panduan/index.html");
+    assert!(guide.contains("href=\"/portal/en/berita/berita-01/#latar-belakang\""));
+    assert!(guide.contains("href=\"/portal/tentang/\""));
+    let alias = read(out, "lama/tentang/index.html");
+    assert!(alias.contains("url=/portal/tentang/"), "{alias}");
+
+    // And at the root of a host.
+    let root = bilingual();
+    let problems = broken_links(&root.output, BASE_URL);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The checker above must itself notice what it is there to notice.
+#[test]
+fn the_link_checker_notices_broken_links() {
+    let site = bilingual();
+    let out = &site.output;
+    std::fs::remove_file(out.join("tentang/index.html")).unwrap();
+    let english = read(out, "en/berita/berita-01/index.html");
+    std::fs::write(
+        out.join("en/berita/berita-01/index.html"),
+        english.replace("id=\"latar-belakang\"", "id=\"lain\""),
+    )
+    .unwrap();
+    let problems = broken_links(out, BASE_URL);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("panduan/index.html: link `/tentang/` leads to no file")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with(
+            "en/panduan/index.html: link `/en/berita/berita-01/#latar-belakang` names"
+        )),
+        "{problems:#?}"
+    );
+    let problems = broken_links(out, "https://example.org/portal/");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("does not start with the base path `/portal/`")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn no_template_tags_are_left_in_the_output() {
+    let site = bilingual();
+    let left = common::files_with_template_tags(&site.output);
+    assert!(left.is_empty(), "unfilled template tags in {left:?}");
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_untouched() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let output = copy.output();
+    assert_clean(&build_into(&copy.root, &output));
+    let before = common::hash_tree(&output);
+    assert!(before.len() > 50);
+
+    std::fs::write(
+        copy.root.join("content/panduan.md"),
+        "---\ntitle: Panduan\ndate: 2025-13-01\n---\n\nRusak.\n",
+    )
+    .unwrap();
+    let outcome = build_into(&copy.root, &output);
+    assert!(!outcome.succeeded());
+    let report = outcome.diagnostics.report();
+    assert!(
+        report.contains("content/panduan.md:3: `date` value `2025-13-01` is not a valid date"),
+        "{report}"
+    );
+    assert_eq!(common::hash_tree(&output), before);
+    // No half-written folder is left beside the site.
+    let beside: Vec<String> = std::fs::read_dir(&copy.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("kaca"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+
+    // A template that fails while rendering also keeps the old site.
+    std::fs::write(
+        copy.root.join("content/panduan.md"),
+        "---\ntitle: Panduan\n---\n\nBaik lagi.\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(copy.root.join("templates")).unwrap();
+    std::fs::write(
+        copy.root.join("templates/page.html"),
+        "{{ page.tidak_ada }}\n",
+    )
+    .unwrap();
+    assert!(!build_into(&copy.root, &output).succeeded());
+    assert_eq!(common::hash_tree(&output), before);
+}
+
+#[test]
+fn refuses_to_replace_a_folder_it_did_not_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("documents");
+    std::fs::create_dir_all(output.join("letters")).unwrap();
+    std::fs::write(output.join("precious.txt"), "keep me").unwrap();
+    std::fs::write(output.join("letters/one.txt"), "and me").unwrap();
+    let before = common::hash_tree(&output);
+
+    let outcome = build_into(&common::fixture(BILINGUAL), &output);
+    assert!(!outcome.succeeded());
+    let report = outcome.diagnostics.report();
+    assert!(report.contains("refusing to replace"), "{report}");
+    assert!(report.contains(".kaca-output"), "{report}");
+    assert_eq!(common::hash_tree(&output), before);
+
+    // Nor is a file replaced by a folder.
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "a file").unwrap();
+    let outcome = build_into(&common::fixture(BILINGUAL), &file);
+    assert!(!outcome.succeeded());
+    assert!(outcome.diagnostics.report().contains("refusing"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "a file");
+
+    // An empty folder is fine, and gets the marker.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert_clean(&build_into(&common::fixture(BILINGUAL), &empty));
+    assert!(empty.join(".kaca-output").is_file());
+    // Then it is kaca's, and may be replaced.
+    assert_clean(&build_into(&common::fixture(BILINGUAL), &empty));
+}
+
+#[test]
+fn refuses_output_folders_that_would_destroy_the_project() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let before = common::hash_tree(copy.dir.path());
+    let cases = [
+        (PathBuf::from("."), "project folder"),
+        (copy.root.clone(), "project folder"),
+        (PathBuf::from(".."), "project folder"),
+        (PathBuf::from("content/public"), "content/"),
+        (PathBuf::from("content"), "content/"),
+        (copy.root.join("content/../content/x"), "content/"),
+        (PathBuf::from("data/site"), "data/"),
+        (PathBuf::from("themes/public"), "themes/"),
+        (PathBuf::from("/"), "root of the file system"),
+    ];
+    for (output, reason) in cases {
+        let outcome = build_into(&copy.root, &output);
+        let report = outcome.diagnostics.report();
+        assert!(!outcome.succeeded(), "output {output:?} was accepted");
+        assert!(
+            report.contains("refusing") && report.contains(reason),
+            "output {output:?}: {report}"
+        );
+        assert_eq!(
+            common::hash_tree(copy.dir.path()),
+            before,
+            "output {output:?} changed files"
+        );
+    }
+    assert!(!copy.root.join("content/public").exists());
+    assert!(!copy.root.join("data").exists());
+    assert!(!copy.root.join("themes").exists());
+}
+
+#[test]
+fn two_builds_of_the_same_input_are_identical() {
+    let first = bilingual();
+    let second = bilingual();
+    let a = common::hash_tree(&first.output);
+    let b = common::hash_tree(&second.output);
+    assert!(a.len() > 50);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn check_writes_nothing() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let before = common::hash_tree(copy.dir.path());
+    let outcome = common::check(&copy.root);
+    assert_clean(&outcome);
+    let summary = outcome.summary.expect("a summary");
+    assert!(summary.output.is_none());
+    assert!(summary.files > 50);
+    assert!(!copy.output().exists());
+    assert_eq!(common::hash_tree(copy.dir.path()), before);
+    let entries: Vec<_> = std::fs::read_dir(copy.dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only the site folder itself");
+}
+
+#[test]
+fn the_example_portal_builds_cleanly_with_every_link_working() {
+    let repository = common::repository();
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("public");
+    let outcome = build_into(&repository, &output);
+    assert_clean(&outcome);
+    let site_toml = std::fs::read_to_string(repository.join("site.toml")).unwrap();
+    let base_url = site_toml
+        .lines()
+        .find_map(|l| l.strip_prefix("base_url = "))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .expect("base_url in site.toml");
+
+    // Each programme has a page in both languages.
+    let programmes: Vec<String> = std::fs::read_dir(repository.join("content/program"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md") && !name.starts_with('_') && !name.ends_with(".en.md"))
+        .map(|name| name.trim_end_matches(".md").to_string())
+        .collect();
+    assert_eq!(programmes.len(), 11, "{programmes:?}");
+    for programme in &programmes {
+        let id = read(&output, &format!("program/{programme}/index.html"));
+        assert_eq!(html_lang(&id), "id", "{programme}");
+        let en = read(&output, &format!("en/program/{programme}/index.html"));
+        assert_eq!(html_lang(&en), "en", "{programme}");
+    }
+
+    // At least twelve announcements in each language.
+    for prefix in ["pengumuman/", "en/pengumuman/"] {
+        let count = common::list_files(&output)
+            .iter()
+            .filter(|f| {
+                f.strip_prefix(prefix).is_some_and(|rest| {
+                    rest.ends_with("/index.html")
+                        && rest.matches('/').count() == 1
+                        && !rest.starts_with("page/")
+                })
+            })
+            .count();
+        assert!(count >= 12, "{prefix}: only {count} announcements");
+    }
+
+    let problems = broken_links(&output, &base_url);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let left = common::files_with_template_tags(&output);
+    assert!(left.is_empty(), "unfilled template tags in {left:?}");
+}
+
+#[test]
+fn a_new_portal_builds_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("portal-baru");
+    kaca::scaffold::create(&root).expect("kaca new");
+    let outcome = kaca::build(&BuildOptions::new(&root));
+    assert_clean(&outcome);
+    let output = root.join("public");
+    assert_eq!(html_lang(&read(&output, "index.html")), "id");
+    assert_eq!(html_lang(&read(&output, "en/index.html")), "en");
+    let problems = broken_links(&output, "https://example.org/portal-baru/");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // `kaca new` never writes into a folder that has files.
+    assert!(kaca::scaffold::create(&root).is_err());
+}
+
+#[test]
+fn zola_style_content_builds_with_its_taxonomies() {
+    let site = build_fixture("good/zola", |_| {});
+    let out = &site.output;
+    let posts = common::fixture("good/zola/content/posts");
+    let mut by_program: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        Default::default();
+    for entry in std::fs::read_dir(&posts).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('_') {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let slug = name.trim_end_matches(".md").to_string();
+        let (date_key, program_key) = if text.starts_with("+++") {
+            ("date = ", "program = ")
+        } else {
+            ("date: ", "program: ")
+        };
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim_matches(['[', ']', '"', ' ']).to_string())
+                .unwrap_or_else(|| panic!("{name}: no `{key}`"))
+        };
+        let date = field(date_key);
+        let program = field(program_key);
+        assert!(exists(out, &format!("posts/{slug}/index.html")), "{slug}");
+        by_program.entry(program).or_default().push((date, slug));
+    }
+    assert!(by_program.values().any(|pages| pages.len() > 1));
+    for (program, mut pages) in by_program {
+        pages.sort();
+        pages.reverse();
+        let expected: Vec<String> = pages
+            .iter()
+            .map(|(_, slug)| format!("/posts/{slug}/"))
+            .collect();
+        let term = format!("program/{}/index.html", slug::slugify(&program));
+        let html = read(out, &term);
+        assert_eq!(listed(&html, &["/posts/"]), expected, "{term}");
+        assert!(html.contains(&program), "{term} does not name {program}");
+    }
+    // Without UI strings for `program`, the theme shows the name.
+    let list = read(out, "program/index.html");
+    assert!(list.contains("<h1>Program</h1>"), "{list}");
+    assert!(exists(out, "posts/index.html"));
+    assert!(exists(out, "tags/evaluasi/index.html"));
+    let toml_page = read(out, "posts/00005-front-matter-toml/index.html");
+    assert!(toml_page.contains("Pengumuman dengan front matter TOML"));
+    assert!(toml_page.contains("<td>Pendaftaran</td>"));
+    let problems = broken_links(out, BASE_URL);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Replaces content-hashed asset names (`site.5b7e1b2ed9.css`) by a fixed
+/// text, so snapshots change only when the HTML does.
+fn without_asset_hashes(html: &str, output: &Path) -> String {
+    let mut html = html.to_string();
+    for file in common::list_files(output) {
+        let name = file.rsplit('/').next().unwrap();
+        let parts: Vec<&str> = name.split('.').collect();
+        if let [stem, hash, extension] = parts[..]
+            && hash.len() >= 8
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            html = html.replace(name, &format!("{stem}.[hash].{extension}"));
+        }
+    }
+    html
+}
+
+#[test]
+fn snapshot_of_a_small_page() {
+    let site = bilingual();
+    let html = read(&site.output, "tentang/index.html");
+    insta::assert_snapshot!("small_page", without_asset_hashes(&html, &site.output));
+}
+
+#[test]
+fn snapshot_of_markdown_features() {
+    let site = bilingual();
+    let html = read(&site.output, "panduan/index.html");
+    insta::assert_snapshot!(
+        "markdown_features",
+        between(&html, "<article", "</article>")
+    );
+}
+
+#[test]
+fn relative_links_to_files_work_from_every_language() {
+    let site = bilingual();
+    let out = &site.output;
+    // Written `unduhan/jadwal-layanan.txt` in content/panduan.en.md: relative
+    // to /en/panduan/ it would miss; kaca writes the file's real address.
+    let english = read(out, "en/panduan/index.html");
+    assert!(
+        english.contains(r#"href="/unduhan/jadwal-layanan.txt""#),
+        "{}",
+        between(&english, "<main", "</main>")
+    );
+    assert_eq!(
+        read(out, "unduhan/jadwal-layanan.txt"),
+        "Senin-Jumat 08.00-16.00 WITA\n"
+    );
+}
