@@ -1,0 +1,491 @@
+//! Table Schema: field types, how a cell's text becomes a typed value, and
+//! the constraints a value must meet. Covers what government exports need:
+//! Indonesian numbers (`1.700`, `65,5`) through `decimalChar`/`groupChar`,
+//! date patterns, missing-value markers, enumerations and ranges.
+
+use std::cmp::Ordering;
+
+use jiff::civil::{Date, DateTime};
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+    DateTime,
+    Year,
+    YearMonth,
+}
+
+impl FieldType {
+    pub const NAMES: [&'static str; 8] = [
+        "string",
+        "integer",
+        "number",
+        "boolean",
+        "date",
+        "datetime",
+        "year",
+        "yearmonth",
+    ];
+
+    pub fn parse(name: &str) -> Option<FieldType> {
+        Some(match name {
+            "string" => FieldType::String,
+            "integer" => FieldType::Integer,
+            "number" => FieldType::Number,
+            "boolean" => FieldType::Boolean,
+            "date" => FieldType::Date,
+            "datetime" => FieldType::DateTime,
+            "year" => FieldType::Year,
+            "yearmonth" => FieldType::YearMonth,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::DateTime => "datetime",
+            FieldType::Year => "year",
+            FieldType::YearMonth => "yearmonth",
+        }
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, FieldType::Integer | FieldType::Number)
+    }
+
+    /// Types whose values have an order (for min, max, median, ranges).
+    pub fn is_ordered(self) -> bool {
+        !matches!(self, FieldType::String | FieldType::Boolean)
+    }
+}
+
+/// A typed cell value. Text borrows from the reader's record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Missing,
+    Text(&'a str),
+    Integer(i64),
+    Number(f64),
+    Boolean(bool),
+    Date(Date),
+    DateTime(DateTime),
+    Year(i32),
+    /// Year and month.
+    YearMonth(i32, i8),
+}
+
+impl Cell<'_> {
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Cell::Missing)
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Cell::Integer(i) => Some(i as f64),
+            Cell::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The value written the way machines read it (`.` decimals, ISO
+    /// dates): for downloads, keys and group labels.
+    pub fn canonical(&self) -> String {
+        match *self {
+            Cell::Missing => String::new(),
+            Cell::Text(t) => t.to_string(),
+            Cell::Integer(i) => i.to_string(),
+            Cell::Number(n) => format_number(n),
+            Cell::Boolean(b) => b.to_string(),
+            Cell::Date(d) => d.to_string(),
+            Cell::DateTime(d) => d.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+            Cell::Year(y) => format!("{y:04}"),
+            Cell::YearMonth(y, m) => format!("{y:04}-{m:02}"),
+        }
+    }
+
+    /// Orders two values of the same field type.
+    pub fn compare(&self, other: &Cell<'_>) -> Option<Ordering> {
+        match (self, other) {
+            (Cell::Integer(a), Cell::Integer(b)) => Some(a.cmp(b)),
+            (a, b) if a.as_f64().is_some() && b.as_f64().is_some() => {
+                a.as_f64()?.partial_cmp(&b.as_f64()?)
+            }
+            (Cell::Date(a), Cell::Date(b)) => Some(a.cmp(b)),
+            (Cell::DateTime(a), Cell::DateTime(b)) => Some(a.cmp(b)),
+            (Cell::Year(a), Cell::Year(b)) => Some(a.cmp(b)),
+            (Cell::YearMonth(a, x), Cell::YearMonth(b, y)) => Some((a, x).cmp(&(b, y))),
+            (Cell::Text(a), Cell::Text(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// Shortest text that reads back as the same number, without exponent.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        let text = format!("{n}");
+        if text.contains('e') {
+            format!("{n:.10}").trim_end_matches('0').to_string()
+        } else {
+            text
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Constraints {
+    pub required: bool,
+    pub unique: bool,
+    /// Allowed values as written in the schema (compared typed).
+    pub allowed: Option<Vec<String>>,
+    pub minimum: Option<String>,
+    pub maximum: Option<String>,
+    pub pattern: Option<(String, Regex)>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+}
+
+/// How one field's text is read.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub field_type: FieldType,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `default`, `any`, or a strftime pattern such as `%d/%m/%Y`.
+    pub format: Option<String>,
+    pub decimal_char: String,
+    pub group_char: Option<String>,
+    /// `false`: text around a number (`Rp`, `%`) is ignored.
+    pub bare_number: bool,
+    pub true_values: Vec<String>,
+    pub false_values: Vec<String>,
+    pub missing_values: Vec<String>,
+    pub constraints: Constraints,
+    /// Everything else the schema says about the field (privacy roles,
+    /// units, labels in other languages), kept for later stages.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why a value was refused; the reader adds where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Broken {
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl Field {
+    /// Reads `text` as this field's type, without checking constraints.
+    pub fn read<'a>(&self, text: &'a str) -> Result<Cell<'a>, Broken> {
+        if self.missing_values.iter().any(|m| m == text) {
+            return Ok(Cell::Missing);
+        }
+        let wrong = |expected: &str| Broken {
+            rule: "type",
+            message: format!("is not {expected}"),
+        };
+        match self.field_type {
+            FieldType::String => Ok(Cell::Text(text)),
+            FieldType::Integer => {
+                let cleaned = self.clean_number(text);
+                cleaned
+                    .parse::<i64>()
+                    .map(Cell::Integer)
+                    .map_err(|_| wrong("a whole number (type integer)"))
+            }
+            FieldType::Number => {
+                let cleaned = self.clean_number(text);
+                let value = match cleaned.as_str() {
+                    "NaN" => Some(f64::NAN),
+                    "INF" => Some(f64::INFINITY),
+                    "-INF" => Some(f64::NEG_INFINITY),
+                    other
+                        if other.chars().all(|c| {
+                            c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')
+                        }) =>
+                    {
+                        other.parse::<f64>().ok()
+                    }
+                    _ => None,
+                };
+                let hint = match &self.group_char {
+                    Some(_) => "a number (type number)".to_string(),
+                    None if text.contains([',', '.']) => format!(
+                        "a number (type number); if `{text}` uses Indonesian separators, declare \"decimalChar\": \",\" and \"groupChar\": \".\" for the field"
+                    ),
+                    None => "a number (type number)".to_string(),
+                };
+                value.map(Cell::Number).ok_or_else(|| wrong(&hint))
+            }
+            FieldType::Boolean => {
+                if self.true_values.iter().any(|v| v == text) {
+                    Ok(Cell::Boolean(true))
+                } else if self.false_values.iter().any(|v| v == text) {
+                    Ok(Cell::Boolean(false))
+                } else {
+                    Err(wrong(&format!(
+                        "true or false (type boolean accepts {} / {})",
+                        self.true_values.join(", "),
+                        self.false_values.join(", ")
+                    )))
+                }
+            }
+            FieldType::Date => self.read_date(text).map(Cell::Date).ok_or_else(|| {
+                wrong(&match self.pattern_format() {
+                    Some(pattern) => format!("a date in the form {pattern}"),
+                    None => "a date (YYYY-MM-DD)".to_string(),
+                })
+            }),
+            FieldType::DateTime => self.read_datetime(text).map(Cell::DateTime).ok_or_else(|| {
+                wrong(&match self.pattern_format() {
+                    Some(pattern) => format!("a date and time in the form {pattern}"),
+                    None => "a date and time (YYYY-MM-DDTHH:MM:SS)".to_string(),
+                })
+            }),
+            FieldType::Year => text
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (0..=9999).contains(y) && text.trim().len() == 4)
+                .map(Cell::Year)
+                .ok_or_else(|| wrong("a year (YYYY)")),
+            FieldType::YearMonth => {
+                let parsed = text.split_once('-').and_then(|(y, m)| {
+                    let year = y.parse::<i32>().ok().filter(|_| y.len() == 4)?;
+                    let month = m
+                        .parse::<i8>()
+                        .ok()
+                        .filter(|m| (1..=12).contains(m) && m.to_string().len() <= 2)?;
+                    (m.len() == 2).then_some(Cell::YearMonth(year, month))
+                });
+                parsed.ok_or_else(|| wrong("a year and month (YYYY-MM)"))
+            }
+        }
+    }
+
+    fn pattern_format(&self) -> Option<&str> {
+        self.format
+            .as_deref()
+            .filter(|f| *f != "default" && *f != "any")
+    }
+
+    /// Drops group separators and text around the number, and writes the
+    /// decimal separator as `.`.
+    fn clean_number(&self, text: &str) -> String {
+        let mut text = text.trim().to_string();
+        if let Some(group) = &self.group_char {
+            text = text.replace(group.as_str(), "");
+        }
+        if self.decimal_char != "." {
+            text = text.replace(self.decimal_char.as_str(), ".");
+        }
+        if !self.bare_number {
+            let trim = |c: char| !(c.is_ascii_digit() || c == '-' || c == '+' || c == '.');
+            text = text
+                .trim_start_matches(trim)
+                .trim_end_matches(trim)
+                .to_string();
+        }
+        text
+    }
+
+    fn read_date(&self, text: &str) -> Option<Date> {
+        match self.pattern_format() {
+            Some(pattern) => Date::strptime(pattern, text).ok(),
+            None if self.format.as_deref() == Some("any") => {
+                text.parse::<Date>().ok().or_else(|| {
+                    ["%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"]
+                        .iter()
+                        .find_map(|p| Date::strptime(p, text).ok())
+                })
+            }
+            None => (text.len() == 10)
+                .then(|| text.parse::<Date>().ok())
+                .flatten(),
+        }
+    }
+
+    fn read_datetime(&self, text: &str) -> Option<DateTime> {
+        match self.pattern_format() {
+            Some(pattern) => DateTime::strptime(pattern, text).ok(),
+            None => text
+                .trim_end_matches('Z')
+                .parse::<DateTime>()
+                .ok()
+                .filter(|_| text.len() >= 19),
+        }
+    }
+
+    /// Checks a read value against the field's constraints (all but
+    /// `unique`, which needs the whole column).
+    pub fn check(&self, cell: &Cell<'_>, text: &str) -> Result<(), Broken> {
+        let constraints = &self.constraints;
+        if cell.is_missing() {
+            if constraints.required {
+                return Err(Broken {
+                    rule: "required",
+                    message: "is empty, but the field is required".into(),
+                });
+            }
+            return Ok(());
+        }
+        if let Some(allowed) = &constraints.allowed {
+            let ok = allowed.iter().any(|a| match self.read(a) {
+                Ok(value) => value.compare(cell) == Some(Ordering::Equal),
+                Err(_) => a == text,
+            });
+            if !ok {
+                return Err(Broken {
+                    rule: "enum",
+                    message: format!("is not one of the allowed values: {}", shorten(allowed)),
+                });
+            }
+        }
+        if let Some(minimum) = &constraints.minimum
+            && let Ok(min) = self.read(minimum)
+            && cell.compare(&min) == Some(Ordering::Less)
+        {
+            return Err(Broken {
+                rule: "minimum",
+                message: format!("is below the minimum {minimum}"),
+            });
+        }
+        if let Some(maximum) = &constraints.maximum
+            && let Ok(max) = self.read(maximum)
+            && cell.compare(&max) == Some(Ordering::Greater)
+        {
+            return Err(Broken {
+                rule: "maximum",
+                message: format!("is above the maximum {maximum}"),
+            });
+        }
+        if let Some((pattern, regex)) = &constraints.pattern
+            && !regex.is_match(text)
+        {
+            return Err(Broken {
+                rule: "pattern",
+                message: format!("does not match the pattern `{pattern}`"),
+            });
+        }
+        let length = text.chars().count();
+        if let Some(min) = constraints.min_length
+            && length < min
+        {
+            return Err(Broken {
+                rule: "minLength",
+                message: format!("is shorter than {min} characters"),
+            });
+        }
+        if let Some(max) = constraints.max_length
+            && length > max
+        {
+            return Err(Broken {
+                rule: "maxLength",
+                message: format!("is longer than {max} characters"),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn shorten(values: &[String]) -> String {
+    let mut shown: Vec<String> = values.iter().take(8).cloned().collect();
+    if values.len() > 8 {
+        shown.push(format!("… ({} in all)", values.len()));
+    }
+    shown.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(field_type: FieldType) -> Field {
+        Field {
+            name: "x".into(),
+            field_type,
+            title: None,
+            description: None,
+            format: None,
+            decimal_char: ".".into(),
+            group_char: None,
+            bare_number: true,
+            true_values: vec!["true".into()],
+            false_values: vec!["false".into()],
+            missing_values: vec!["".into()],
+            constraints: Constraints::default(),
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn indonesian_numbers_with_declared_separators() {
+        let mut f = field(FieldType::Number);
+        f.decimal_char = ",".into();
+        f.group_char = Some(".".into());
+        assert_eq!(f.read("1.700").unwrap(), Cell::Number(1700.0));
+        assert_eq!(f.read("65,5").unwrap(), Cell::Number(65.5));
+        let mut i = field(FieldType::Integer);
+        i.group_char = Some(".".into());
+        assert_eq!(i.read("7.140").unwrap(), Cell::Integer(7140));
+    }
+
+    #[test]
+    fn undeclared_separators_explain_themselves() {
+        let error = field(FieldType::Number).read("65,5").unwrap_err();
+        assert!(error.message.contains("decimalChar"), "{}", error.message);
+    }
+
+    #[test]
+    fn bare_number_false_ignores_currency_and_percent() {
+        let mut f = field(FieldType::Number);
+        f.bare_number = false;
+        f.group_char = Some(".".into());
+        f.decimal_char = ",".into();
+        assert_eq!(f.read("Rp5.000").unwrap(), Cell::Number(5000.0));
+        assert_eq!(f.read("65,5%").unwrap(), Cell::Number(65.5));
+    }
+
+    #[test]
+    fn dates_years_and_months() {
+        let mut d = field(FieldType::Date);
+        assert!(d.read("2025-11-03").is_ok());
+        assert!(d.read("03/11/2025").is_err());
+        d.format = Some("%d/%m/%Y".into());
+        assert_eq!(
+            d.read("03/11/2025").unwrap(),
+            Cell::Date(jiff::civil::date(2025, 11, 3))
+        );
+        assert_eq!(
+            field(FieldType::YearMonth).read("2025-07").unwrap(),
+            Cell::YearMonth(2025, 7)
+        );
+        assert!(field(FieldType::YearMonth).read("2025-13").is_err());
+        assert!(field(FieldType::Year).read("25").is_err());
+    }
+
+    #[test]
+    fn constraints_name_their_rule() {
+        let mut f = field(FieldType::Integer);
+        f.constraints.minimum = Some("0".into());
+        f.constraints.required = true;
+        let cell = f.read("-1").unwrap();
+        assert_eq!(f.check(&cell, "-1").unwrap_err().rule, "minimum");
+        assert_eq!(f.check(&Cell::Missing, "").unwrap_err().rule, "required");
+        let mut e = field(FieldType::String);
+        e.constraints.allowed = Some(vec!["L".into(), "P".into()]);
+        assert_eq!(e.check(&Cell::Text("X"), "X").unwrap_err().rule, "enum");
+    }
+}
