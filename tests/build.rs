@@ -844,3 +844,30 @@ fn relative_links_to_files_work_from_every_language() {
         "Senin-Jumat 08.00-16.00 WITA\n"
     );
 }
+
+#[test]
+fn a_site_overrides_theme_templates_and_adds_ui_strings() {
+    let copy = common::copy_fixture(BILINGUAL);
+    std::fs::create_dir_all(copy.root.join("templates")).unwrap();
+    std::fs::write(
+        copy.root.join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block main %}<p class=\"khusus\">{{ t(\"sapaan\") }}: {{ page.title }}</p>{% endblock %}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(copy.root.join("i18n")).unwrap();
+    std::fs::write(copy.root.join("i18n/id.toml"), "sapaan = \"Halo\"\n").unwrap();
+    std::fs::write(copy.root.join("i18n/en.toml"), "sapaan = \"Hello\"\n").unwrap();
+    assert_clean(&build_into(&copy.root, &copy.output()));
+
+    let page = read(&copy.output(), "panduan/index.html");
+    assert!(
+        page.contains(r#"<p class="khusus">Halo: Panduan</p>"#),
+        "{page}"
+    );
+    // The theme's base template and its own strings are still used.
+    assert!(page.contains("Langsung ke isi"), "{page}");
+    let english = read(&copy.output(), "en/panduan/index.html");
+    assert!(english.contains(r#"<p class="khusus">Hello: Guide</p>"#));
+    // Sections still use the theme's template.
+    assert!(!read(&copy.output(), "berita/index.html").contains("khusus"));
+}

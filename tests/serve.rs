@@ -1,0 +1,147 @@
+//! `kaca serve` as a user meets it: the real binary on a loopback port,
+//! talked to over HTTP.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Ctrl-C, so the preview removes its temporary folder.
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// (status code, body)
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(40)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+fn start(root: &std::path::Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_kaca"))
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "serve",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Some((200, _)) = get(port, "/") {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("kaca serve did not answer on port {port}");
+}
+
+fn generation(port: u16, since: Option<u64>) -> (u64, bool) {
+    let path = match since {
+        Some(g) => format!("/__kaca/status?since={g}"),
+        None => "/__kaca/status".to_string(),
+    };
+    let (_, body) = get(port, &path).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    (
+        value["generation"].as_u64().unwrap(),
+        value["failed"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn serve_rebuilds_on_change_keeps_the_last_good_build_and_shows_errors() {
+    let copy = common::copy_fixture("good/bilingual");
+    let server = start(&copy.root);
+    let port = server.port;
+
+    let (_, page) = get(port, "/panduan/").unwrap();
+    assert!(page.contains("<h1>Panduan</h1>"), "{page}");
+    assert!(page.contains("/__kaca/status"), "no live-reload script");
+
+    // An edit is rebuilt and picked up by the waiting page.
+    let (first, _) = generation(port, None);
+    let source = copy.root.join("content/panduan.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(
+        &source,
+        text.replacen("title: Panduan", "title: Panduan Baru", 1),
+    )
+    .unwrap();
+    let (second, failed) = generation(port, Some(first));
+    assert!(second > first && !failed);
+    let (_, page) = get(port, "/panduan/").unwrap();
+    assert!(page.contains("<h1>Panduan Baru</h1>"), "{page}");
+
+    // A broken edit: the last good page stays, with the problem on it.
+    std::fs::write(&source, "---\ntitel: Rusak\n---\n").unwrap();
+    let mut latest = second;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (now, failed) = generation(port, Some(latest));
+        latest = now;
+        if failed || Instant::now() > deadline {
+            assert!(failed, "the broken build was not reported");
+            break;
+        }
+    }
+    let (status, page) = get(port, "/panduan/").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<h1>Panduan Baru</h1>"),
+        "last good build not served"
+    );
+    assert!(page.contains(r#"role="alert""#), "no error panel");
+    assert!(
+        page.contains("content/panduan.md:2: unknown front-matter key `titel`"),
+        "{page}"
+    );
+
+    // Nothing outside the site is served.
+    let (status, _) = get(port, "/%2e%2e/%2e%2e/etc/passwd").unwrap();
+    assert_eq!(status, 400);
+    let (status, _) = get(port, "/tidak-ada/").unwrap();
+    assert_eq!(status, 404);
+}
