@@ -271,12 +271,6 @@ fn check_own_fragments(
             continue;
         }
         let (line, column) = line_column(input.text, range.start);
-        let known = anchors
-            .iter()
-            .take(8)
-            .map(|a| format!("#{a}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         problems.push(LinkProblem {
             line: line + input.first_line - 1,
             column,
@@ -284,13 +278,19 @@ fn check_own_fragments(
                 "link `{dest_url}` names the heading `#{fragment}`, which `content/{}` does not have",
                 input.content_path
             ),
-            hint: if known.is_empty() {
-                "this page has no headings".to_string()
-            } else {
-                format!("headings there: {known}")
-            },
+            hint: headings_hint(anchors),
         });
     }
+}
+
+/// The hint for a link to a heading that does not exist: the page's
+/// headings, so the right one can be picked.
+pub fn headings_hint(anchors: &[String]) -> String {
+    if anchors.is_empty() {
+        return "that page has no headings; link to the page without `#...`".to_string();
+    }
+    let known: Vec<String> = anchors.iter().take(8).map(|a| format!("#{a}")).collect();
+    format!("headings there: {}", known.join(", "))
 }
 
 /// pulldown-cmark writes footnote definitions with the label as id.

@@ -1177,22 +1177,12 @@ fn check_fragments(content: &Content, config: &Config, diagnostics: &mut Diagnos
             };
             let anchors = content.target_anchors(target);
             if !anchors.iter().any(|a| a == fragment) {
-                let known = anchors
-                    .iter()
-                    .take(8)
-                    .map(|a| format!("#{a}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 diagnostics.push(
                     Diagnostic::error(
                         Some(Location::at(file, link.line, link.column)),
                         format!("link `{}` names the heading `#{fragment}`, which `content/{path}` does not have", link.written),
                     )
-                    .with_hint(if known.is_empty() {
-                        "that page has no headings; link to the page without `#...`".to_string()
-                    } else {
-                        format!("headings there: {known}")
-                    }),
+                    .with_hint(markdown::headings_hint(anchors)),
                 );
             }
         }
