@@ -13,6 +13,7 @@ pub mod output;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -134,6 +135,17 @@ fn run_stages(
         diagnostics,
     );
     timings.push(("content", clock.lap()));
+
+    let package = data::package::load(root, diagnostics);
+    let page_exists = |key: &str| content.has_page(key, &config.default_language);
+    let declarations =
+        stats::declare::load(root, &config, package.as_ref(), &page_exists, diagnostics);
+    timings.push(("declare", clock.lap()));
+    let statistics = match &package {
+        Some(package) => stats::compute(package, &declarations, diagnostics),
+        None => stats::Statistics::default(),
+    };
+    timings.push(("compute", clock.lap()));
     if diagnostics.has_errors() {
         return None;
     }
@@ -142,6 +154,8 @@ fn run_stages(
         config,
         content,
         theme,
+        package,
+        statistics,
     });
     let files = render::render(site.clone(), diagnostics);
     output::check_unique_outputs(&files, diagnostics);

@@ -188,6 +188,11 @@ impl Content {
             .copied()
     }
 
+    /// Whether `key` (`program/x.md`) is a page in `lang`.
+    pub fn has_page(&self, key: &str, lang: &str) -> bool {
+        matches!(self.find(key, lang), Some(Target::Page(_)))
+    }
+
     /// The home section of a language.
     pub fn home(&self, lang: &str) -> usize {
         match self.find("_index.md", lang) {

@@ -155,6 +155,10 @@ fn read_rows(
             )));
         }
         let line = record.position().map(|p| p.line()).unwrap_or(1);
+        if record.iter().any(|h| std::str::from_utf8(h).is_err()) || record.as_slice().contains(&0)
+        {
+            return Err(not_utf8(resource, line, 0, "(header)"));
+        }
         let headers: Vec<String> = record
             .iter()
             .enumerate()
@@ -454,14 +458,21 @@ fn shown_value(text: &str) -> String {
 /// Names the encoding a file that is not UTF-8 most likely is in.
 fn not_utf8(resource: &Resource, line: u64, record: u64, field: &str) -> Diagnostic {
     let guess = guess_encoding(&resource.absolute);
+    let place = if record == 0 {
+        "the header".to_string()
+    } else {
+        format!("record {record}, field `{field}`")
+    };
     Diagnostic::error(
         Some(Location::line(&resource.shown, line as usize)),
         format!(
-            "resource `{}`, record {record}, field `{field}`: the file is not UTF-8 text; it looks like {guess}",
+            "resource `{}`, {place}: the file is not UTF-8 text; it looks like {guess}",
             resource.name
         ),
     )
-    .with_hint("save the file again as \"CSV UTF-8\" (in LibreOffice: Character set: Unicode (UTF-8))")
+    .with_hint(
+        "save the file again as \"CSV UTF-8\" (in LibreOffice: Character set: Unicode (UTF-8))",
+    )
 }
 
 pub fn guess_encoding(path: &std::path::Path) -> String {

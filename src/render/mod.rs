@@ -28,6 +28,8 @@ pub struct Site {
     pub config: Config,
     pub content: Content,
     pub theme: Theme,
+    pub package: Option<crate::data::package::Package>,
+    pub statistics: crate::stats::Statistics,
 }
 
 /// One file of the finished site.

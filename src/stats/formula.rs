@@ -1,0 +1,120 @@
+//! Formulas of derived figures and consistency checks: arithmetic and
+//! comparisons over other statistics, written with their ids in braces
+//! (`{a} / {b} * 100`, `sum({table}) == {total}`). The braces let ids keep
+//! their hyphens; each reference becomes a plain variable for evalexpr,
+//! which does the arithmetic.
+
+use evalexpr::{ContextWithMutableVariables, HashMapContext, Value};
+
+/// A reference found in a formula.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// `{id}`: a figure's value.
+    Figure(String),
+    /// `sum({id})`: the sum of a table's or series' cells.
+    Sum(String),
+}
+
+/// Splits a formula into evalexpr text with variables `v0`, `v1`, … and
+/// the references they stand for.
+pub fn parse(formula: &str) -> Result<(String, Vec<Reference>), String> {
+    let mut out = String::with_capacity(formula.len());
+    let mut references: Vec<Reference> = Vec::new();
+    let mut rest = formula;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| "a `{` is never closed".to_string())?
+            + open;
+        let id = rest[open + 1..close].trim();
+        if id.is_empty() {
+            return Err("`{}` names no id".into());
+        }
+        let before = &rest[..open];
+        let (before, reference) = match before.trim_end().strip_suffix("sum(") {
+            Some(prefix) => {
+                let after = rest[close + 1..].trim_start();
+                if !after.starts_with(')') {
+                    return Err(format!("`sum({{{id}}}` is not closed with `)`"));
+                }
+                let skipped = rest[close + 1..].len() - after.len() + 1;
+                rest = &rest[close + 1 + skipped..];
+                (prefix, Reference::Sum(id.to_string()))
+            }
+            None => {
+                rest = &rest[close + 1..];
+                (before, Reference::Figure(id.to_string()))
+            }
+        };
+        out.push_str(before);
+        let index = match references.iter().position(|r| *r == reference) {
+            Some(i) => i,
+            None => {
+                references.push(reference);
+                references.len() - 1
+            }
+        };
+        out.push_str(&format!("v{index}"));
+    }
+    if rest.contains('}') {
+        return Err("a `}` has no `{`".into());
+    }
+    out.push_str(rest);
+    Ok((out, references))
+}
+
+/// Evaluates a parsed formula with the values of its references.
+pub fn evaluate(expression: &str, values: &[f64]) -> Result<Value, String> {
+    let mut context = HashMapContext::new();
+    for (index, value) in values.iter().enumerate() {
+        context
+            .set_value(format!("v{index}"), Value::Float(*value))
+            .map_err(|e| e.to_string())?;
+    }
+    evalexpr::eval_with_context(expression, &context).map_err(|e| e.to_string())
+}
+
+pub fn as_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Float(f) => Some(*f),
+        Value::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_become_variables() {
+        let (expression, references) = parse("{a-b} / {c} * 100").unwrap();
+        assert_eq!(expression, "v0 / v1 * 100");
+        assert_eq!(
+            references,
+            [
+                Reference::Figure("a-b".into()),
+                Reference::Figure("c".into())
+            ]
+        );
+        let value = evaluate(&expression, &[7140.0, 7100.0]).unwrap();
+        assert!((as_number(&value).unwrap() - 100.5633).abs() < 0.001);
+    }
+
+    #[test]
+    fn sums_and_comparisons() {
+        let (expression, references) = parse("sum({t}) == {total}").unwrap();
+        assert_eq!(expression, "v0 == v1");
+        assert_eq!(references[0], Reference::Sum("t".into()));
+        assert_eq!(
+            evaluate(&expression, &[19.0, 19.0]).unwrap(),
+            Value::Boolean(true)
+        );
+    }
+
+    #[test]
+    fn broken_formulas_say_why() {
+        assert!(parse("{a / 2").is_err());
+        assert!(parse("sum({a} + 1").is_err());
+    }
+}

@@ -1,0 +1,752 @@
+//! The compute stage: reads every data resource once, in foreign-key order,
+//! validating each value and feeding every declared statistic over that
+//! resource in the same pass (no rows are kept, only accumulators). Then
+//! derived figures, reconciliation of reported against computed figures,
+//! and consistency checks.
+
+pub mod declare;
+pub mod formula;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::data::package::{Package, Resource, reading_order};
+use crate::data::reader::{self, KnownKeys, Row};
+use crate::data::schema::{Cell, FieldType};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use declare::{
+    Condition, Declarations, FigureDecl, Kind, Measure, Period, Qualifier, Query, TableDecl,
+};
+
+/// What was read of one resource.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResourceFacts {
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FigureResult {
+    pub decl: FigureDecl,
+    /// `None` when there is nothing to compute it of (a mean of no rows).
+    pub value: Option<f64>,
+    pub reconciliation: Option<Reconciliation>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Reconciliation {
+    pub computed_id: String,
+    pub computed: f64,
+    pub reported: f64,
+    pub qualifier: Qualifier,
+    pub agrees: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableResult {
+    pub decl: TableDecl,
+    /// Row keys (canonical values of the first `by` field, or periods).
+    pub rows: Vec<String>,
+    /// Column keys of the second `by` field; empty for one field.
+    pub columns: Vec<String>,
+    /// `cells[row][column]` (one column when there is no second field).
+    pub cells: Vec<Vec<Option<f64>>>,
+}
+
+impl TableResult {
+    pub fn sum(&self) -> f64 {
+        self.cells.iter().flatten().flatten().sum()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub decl: declare::CheckDecl,
+    pub passed: bool,
+    /// The rule with the values filled in, for the site and the report.
+    pub explained: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Statistics {
+    pub figures: Vec<FigureResult>,
+    pub tables: Vec<TableResult>,
+    pub checks: Vec<CheckResult>,
+    pub resources: BTreeMap<String, ResourceFacts>,
+}
+
+impl Statistics {
+    pub fn figure(&self, id: &str) -> Option<&FigureResult> {
+        self.figures.iter().find(|f| f.decl.id == id)
+    }
+
+    pub fn table(&self, id: &str) -> Option<&TableResult> {
+        self.tables.iter().find(|t| t.decl.id == id)
+    }
+}
+
+/// Running totals of one group.
+#[derive(Debug, Default, Clone)]
+struct Accumulator {
+    count: u64,
+    sum: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    /// Kept only for medians.
+    values: Vec<f64>,
+    /// Kept only for distinct counts.
+    distinct: HashSet<String>,
+}
+
+impl Accumulator {
+    fn add(&mut self, measure: Measure, cell: Option<&Cell<'_>>) {
+        self.count += 1;
+        let Some(cell) = cell else { return };
+        if cell.is_missing() {
+            return;
+        }
+        match measure {
+            Measure::Distinct => {
+                self.distinct.insert(cell.canonical());
+            }
+            Measure::Median => {
+                if let Some(v) = cell.as_f64() {
+                    self.values.push(v);
+                }
+            }
+            _ => {
+                if let Some(v) = cell.as_f64() {
+                    self.sum += v;
+                    self.min = Some(self.min.map_or(v, |m| m.min(v)));
+                    self.max = Some(self.max.map_or(v, |m| m.max(v)));
+                }
+            }
+        }
+    }
+
+    fn value(&mut self, measure: Measure, total: u64) -> Option<f64> {
+        match measure {
+            Measure::Count => Some(self.count as f64),
+            Measure::Sum => Some(self.sum),
+            Measure::Mean => (self.count > 0).then(|| self.sum / self.count as f64),
+            Measure::Min => self.min,
+            Measure::Max => self.max,
+            Measure::Distinct => Some(self.distinct.len() as f64),
+            Measure::Share => (total > 0).then(|| self.count as f64 * 100.0 / total as f64),
+            Measure::Median => {
+                if self.values.is_empty() {
+                    return None;
+                }
+                self.values.sort_by(f64::total_cmp);
+                let n = self.values.len();
+                Some(if n % 2 == 1 {
+                    self.values[n / 2]
+                } else {
+                    (self.values[n / 2 - 1] + self.values[n / 2]) / 2.0
+                })
+            }
+        }
+    }
+}
+
+enum Matcher {
+    OneOf(usize, HashSet<String>),
+    Range {
+        index: usize,
+        numeric: bool,
+        min: Option<String>,
+        max: Option<String>,
+    },
+}
+
+impl Matcher {
+    fn matches(&self, cells: &[Cell<'_>]) -> bool {
+        match self {
+            Matcher::OneOf(index, values) => values.contains(&cells[*index].canonical()),
+            Matcher::Range {
+                index,
+                numeric,
+                min,
+                max,
+            } => {
+                let cell = &cells[*index];
+                if cell.is_missing() {
+                    return false;
+                }
+                if *numeric {
+                    let Some(v) = cell.as_f64() else { return false };
+                    let parse = |b: &Option<String>| b.as_ref().and_then(|b| b.parse::<f64>().ok());
+                    parse(min).is_none_or(|m| v >= m) && parse(max).is_none_or(|m| v <= m)
+                } else {
+                    // Dates, months and years as ISO text sort in time order.
+                    let text = cell.canonical();
+                    min.as_ref().is_none_or(|m| text.as_str() >= m.as_str())
+                        && max.as_ref().is_none_or(|m| text.as_str() <= m.as_str())
+                }
+            }
+        }
+    }
+}
+
+/// One query being computed during a scan.
+struct Running {
+    measure: Measure,
+    field: Option<usize>,
+    filter: Vec<Matcher>,
+    /// Indices of the `by` fields, and for a series the period.
+    by: Vec<usize>,
+    period: Option<(Period, FieldType)>,
+    groups: BTreeMap<Vec<String>, Accumulator>,
+    /// Rows passing the filter, for shares.
+    total: u64,
+}
+
+impl Running {
+    fn new(query: &Query, resource: &Resource) -> Running {
+        let index = |name: &str| {
+            resource
+                .field_index(name)
+                .expect("declarations were checked against the schema")
+        };
+        let filter = query
+            .filter
+            .iter()
+            .map(|condition| match condition {
+                Condition::OneOf { field, values } => {
+                    Matcher::OneOf(index(field), values.iter().cloned().collect())
+                }
+                Condition::Range { field, min, max } => {
+                    let i = index(field);
+                    Matcher::Range {
+                        index: i,
+                        numeric: resource.fields[i].field_type.is_numeric(),
+                        min: min.clone(),
+                        max: max.clone(),
+                    }
+                }
+            })
+            .collect();
+        let by: Vec<usize> = query.by.iter().map(|f| index(f)).collect();
+        let period = query.period.map(|p| (p, resource.fields[by[0]].field_type));
+        Running {
+            measure: query.measure,
+            field: query.field.as_deref().map(index),
+            filter,
+            by,
+            period,
+            groups: BTreeMap::new(),
+            total: 0,
+        }
+    }
+
+    fn add(&mut self, row: &Row<'_>) {
+        if !self.filter.iter().all(|m| m.matches(row.cells)) {
+            return;
+        }
+        self.total += 1;
+        let key: Vec<String> = match self.period {
+            Some((period, _)) => {
+                let cell = &row.cells[self.by[0]];
+                if cell.is_missing() {
+                    return;
+                }
+                vec![period_key(cell, period)]
+            }
+            None => self.by.iter().map(|&i| row.cells[i].canonical()).collect(),
+        };
+        let cell = self.field.map(|i| &row.cells[i]);
+        self.groups.entry(key).or_default().add(self.measure, cell);
+    }
+}
+
+fn period_key(cell: &Cell<'_>, period: Period) -> String {
+    let text = cell.canonical();
+    match period {
+        Period::Month => text.get(..7).unwrap_or(&text).to_string(),
+        Period::Year => text.get(..4).unwrap_or(&text).to_string(),
+    }
+}
+
+/// Reads all resources and computes every declared statistic.
+pub fn compute(
+    package: &Package,
+    declarations: &Declarations,
+    diagnostics: &mut Diagnostics,
+) -> Statistics {
+    let mut statistics = Statistics::default();
+    let order = match reading_order(&package.resources) {
+        Ok(order) => order,
+        // Reported when the package was loaded.
+        Err(_) => return statistics,
+    };
+    // Field lists other resources refer to, per resource.
+    let mut wanted: HashMap<&str, Vec<Vec<String>>> = HashMap::new();
+    for resource in &package.resources {
+        for key in &resource.foreign_keys {
+            if !key.resource.is_empty() {
+                wanted
+                    .entry(key.resource.as_str())
+                    .or_default()
+                    .push(key.reference_fields.clone());
+            }
+        }
+    }
+    let mut known: KnownKeys = HashMap::new();
+    let mut figure_values: HashMap<String, Option<f64>> = HashMap::new();
+    let mut tables: HashMap<String, TableResult> = HashMap::new();
+    let mut failed_resources = HashSet::new();
+
+    for index in order {
+        let resource = &package.resources[index];
+        let figure_queries: Vec<(&FigureDecl, &Query)> = declarations
+            .figures
+            .iter()
+            .filter_map(|f| match &f.kind {
+                Kind::Computed(q) if q.resource == resource.name => Some((f, q)),
+                _ => None,
+            })
+            .collect();
+        let table_queries: Vec<&TableDecl> = declarations
+            .tables
+            .iter()
+            .filter(|t| t.query.resource == resource.name)
+            .collect();
+        let mut running: Vec<Running> = figure_queries
+            .iter()
+            .map(|(_, q)| Running::new(q, resource))
+            .chain(
+                table_queries
+                    .iter()
+                    .map(|t| Running::new(&t.query, resource)),
+            )
+            .collect();
+        let scan = reader::scan(
+            resource,
+            &known,
+            wanted
+                .get(resource.name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            &mut |row| {
+                for query in &mut running {
+                    query.add(row);
+                }
+            },
+        );
+        if !scan.problems.is_empty() {
+            failed_resources.insert(resource.name.clone());
+        }
+        diagnostics.extend(scan.problems.iter().cloned());
+        if scan.problem_count > scan.problems.len() {
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(Location::file(&resource.shown)),
+                    format!(
+                        "resource `{}`: {} more problems not listed",
+                        resource.name,
+                        scan.problem_count - scan.problems.len()
+                    ),
+                )
+                .with_hint("fix the ones listed first; the rest are often the same mistake"),
+            );
+        }
+        for (fields, keys) in scan.keys {
+            known.insert((resource.name.clone(), fields), keys);
+        }
+        statistics.resources.insert(
+            resource.name.clone(),
+            ResourceFacts {
+                rows: scan.rows,
+                bytes: scan.bytes,
+                sha256: scan.sha256,
+            },
+        );
+        let mut running = running.into_iter();
+        for ((figure, _), mut query) in figure_queries.into_iter().zip(running.by_ref()) {
+            let total = query.total;
+            let value = query
+                .groups
+                .get_mut(&Vec::new())
+                .and_then(|a| a.value(query.measure, total));
+            // Counting no rows is zero, not unknown.
+            let value = value.or(match query.measure {
+                Measure::Count | Measure::Sum | Measure::Distinct => Some(0.0),
+                _ => None,
+            });
+            figure_values.insert(figure.id.clone(), value);
+        }
+        for (decl, query) in table_queries.into_iter().zip(running) {
+            tables.insert(decl.id.clone(), table_result(decl, query, resource));
+        }
+    }
+
+    for decl in &declarations.figures {
+        let value = match &decl.kind {
+            Kind::Computed(_) => figure_values.get(&decl.id).copied().flatten(),
+            Kind::Reported { value, .. } => Some(*value),
+            Kind::Derived { .. } => None,
+        };
+        statistics.figures.push(FigureResult {
+            decl: decl.clone(),
+            value,
+            reconciliation: None,
+        });
+    }
+    statistics.tables = declarations
+        .tables
+        .iter()
+        .filter_map(|t| tables.remove(&t.id))
+        .collect();
+    if !failed_resources.is_empty() {
+        // Figures of invalid data would be wrong; the build fails anyway.
+        return statistics;
+    }
+    derive(&mut statistics, diagnostics);
+    reconcile(&mut statistics, diagnostics);
+    run_checks(&mut statistics, declarations, diagnostics);
+    statistics
+}
+
+/// Orders groups the way a reader expects: by the field's allowed values
+/// when it has them (so every category shows, zero included), else sorted;
+/// series get every period between the first and the last.
+fn table_result(decl: &TableDecl, mut query: Running, resource: &Resource) -> TableResult {
+    let measure = query.measure;
+    let zero_when_empty = matches!(
+        measure,
+        Measure::Count | Measure::Sum | Measure::Distinct | Measure::Share
+    );
+    let keys_of = |position: usize, query: &Running| -> Vec<String> {
+        let field = &resource.fields[query.by[position]];
+        let mut seen: Vec<String> = query.groups.keys().map(|k| k[position].clone()).collect();
+        seen.sort();
+        seen.dedup();
+        match &field.constraints.allowed {
+            Some(allowed) if query.period.is_none() => {
+                let mut keys: Vec<String> = allowed
+                    .iter()
+                    .map(|a| {
+                        field
+                            .read(a)
+                            .map(|c| c.canonical())
+                            .unwrap_or_else(|_| a.clone())
+                    })
+                    .collect();
+                for key in seen {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                keys
+            }
+            _ => seen,
+        }
+    };
+    let mut rows = keys_of(0, &query);
+    if let Some((period, _)) = query.period {
+        rows = fill_periods(&rows, period);
+    }
+    let columns = if query.by.len() > 1 {
+        keys_of(1, &query)
+    } else {
+        Vec::new()
+    };
+    let total = query.total;
+    let cells = rows
+        .iter()
+        .map(|row| {
+            let column_keys: Vec<Option<&String>> = if columns.is_empty() {
+                vec![None]
+            } else {
+                columns.iter().map(Some).collect()
+            };
+            column_keys
+                .into_iter()
+                .map(|column| {
+                    let mut key = vec![row.clone()];
+                    if let Some(column) = column {
+                        key.push(column.clone());
+                    }
+                    match query.groups.get_mut(&key) {
+                        Some(acc) => acc.value(measure, total),
+                        None => zero_when_empty.then_some(0.0),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    TableResult {
+        decl: decl.clone(),
+        rows,
+        columns,
+        cells,
+    }
+}
+
+/// Every month (or year) from the first to the last seen, so gaps show as
+/// zero instead of silently closing up.
+fn fill_periods(seen: &[String], period: Period) -> Vec<String> {
+    let (Some(first), Some(last)) = (seen.first(), seen.last()) else {
+        return Vec::new();
+    };
+    let parse = |text: &str| -> Option<(i32, i32)> {
+        let year = text.get(..4)?.parse().ok()?;
+        let month = match period {
+            Period::Month => text.get(5..7)?.parse().ok()?,
+            Period::Year => 1,
+        };
+        Some((year, month))
+    };
+    let (Some(mut at), Some(end)) = (parse(first), parse(last)) else {
+        return seen.to_vec();
+    };
+    let mut out = Vec::new();
+    while at <= end && out.len() < 10_000 {
+        out.push(match period {
+            Period::Month => format!("{:04}-{:02}", at.0, at.1),
+            Period::Year => format!("{:04}", at.0),
+        });
+        at = match period {
+            Period::Month if at.1 == 12 => (at.0 + 1, 1),
+            Period::Month => (at.0, at.1 + 1),
+            Period::Year => (at.0 + 1, 1),
+        };
+    }
+    out
+}
+
+fn reference_values(
+    statistics: &Statistics,
+    references: &[formula::Reference],
+) -> Result<Vec<f64>, String> {
+    references
+        .iter()
+        .map(|reference| match reference {
+            formula::Reference::Figure(id) => match statistics.figure(id) {
+                Some(figure) => figure
+                    .value
+                    .ok_or_else(|| format!("`{id}` has no value yet")),
+                None => Err(format!("there is no figure `{id}`")),
+            },
+            formula::Reference::Sum(id) => statistics
+                .table(id)
+                .map(TableResult::sum)
+                .ok_or_else(|| format!("there is no table or series `{id}`")),
+        })
+        .collect()
+}
+
+/// Computes derived figures, each after the figures it uses.
+fn derive(statistics: &mut Statistics, diagnostics: &mut Diagnostics) {
+    let mut pending: Vec<usize> = statistics
+        .figures
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.decl.kind, Kind::Derived { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    let mut parsed: HashMap<usize, (String, Vec<formula::Reference>)> = HashMap::new();
+    pending.retain(|&i| {
+        let figure = &statistics.figures[i];
+        let Kind::Derived { formula: text } = &figure.decl.kind else {
+            return false;
+        };
+        match formula::parse(text) {
+            Ok(parts) => {
+                parsed.insert(i, parts);
+                true
+            }
+            Err(message) => {
+                diagnostics.push(formula_problem(
+                    &figure.decl,
+                    &format!("the formula cannot be read: {message}"),
+                ));
+                false
+            }
+        }
+    });
+    loop {
+        let mut progressed = false;
+        let mut still = Vec::new();
+        let pending_ids: HashSet<String> = parsed
+            .keys()
+            .map(|&j| statistics.figures[j].decl.id.clone())
+            .collect();
+        for i in pending {
+            let (expression, references) = &parsed[&i];
+            let waiting = references.iter().any(|r| {
+                matches!(r, formula::Reference::Figure(id) if pending_ids.contains(id.as_str()))
+            });
+            if waiting {
+                still.push(i);
+                continue;
+            }
+            progressed = true;
+            match reference_values(statistics, references)
+                .and_then(|values| formula::evaluate(expression, &values))
+            {
+                Ok(value) => match formula::as_number(&value) {
+                    Some(number) if number.is_finite() => {
+                        statistics.figures[i].value = Some(number)
+                    }
+                    Some(_) => diagnostics.push(formula_problem(
+                        &statistics.figures[i].decl,
+                        "the formula divides by zero",
+                    )),
+                    None => diagnostics.push(formula_problem(
+                        &statistics.figures[i].decl,
+                        "the formula gives true or false, not a number",
+                    )),
+                },
+                Err(message) => {
+                    diagnostics.push(formula_problem(&statistics.figures[i].decl, &message))
+                }
+            }
+            parsed.remove(&i);
+        }
+        if still.is_empty() {
+            break;
+        }
+        if !progressed {
+            let ids: Vec<String> = still
+                .iter()
+                .map(|&i| statistics.figures[i].decl.id.clone())
+                .collect();
+            for &i in &still {
+                diagnostics.push(formula_problem(
+                    &statistics.figures[i].decl,
+                    &format!(
+                        "derived figures depend on each other in a circle: {}",
+                        ids.join(", ")
+                    ),
+                ));
+            }
+            break;
+        }
+        pending = still;
+    }
+}
+
+fn formula_problem(decl: &FigureDecl, message: &str) -> Diagnostic {
+    Diagnostic::error(
+        Some(Location::line(&decl.origin.file, decl.origin.line)),
+        format!("`{}`: {message}", decl.id),
+    )
+    .with_hint("write formulas with ids in braces: \"{a} / {b} * 100\"")
+}
+
+/// Compares each reported figure with the computed one describing the same
+/// quantity; a disagreement is a warning, and is shown on the site.
+fn reconcile(statistics: &mut Statistics, diagnostics: &mut Diagnostics) {
+    for i in 0..statistics.figures.len() {
+        let Kind::Reported {
+            value,
+            qualifier,
+            compare_with: Some(other),
+            ..
+        } = &statistics.figures[i].decl.kind
+        else {
+            continue;
+        };
+        let Some(computed) = statistics.figure(other).and_then(|f| f.value) else {
+            continue;
+        };
+        let agrees = match qualifier {
+            Qualifier::Exact => (computed - value).abs() < 1e-9,
+            Qualifier::MoreThan => computed > *value,
+            Qualifier::UpTo => computed <= *value,
+            Qualifier::About => (computed - value).abs() <= value.abs() * 0.05,
+        };
+        let reconciliation = Reconciliation {
+            computed_id: other.clone(),
+            computed,
+            reported: *value,
+            qualifier: *qualifier,
+            agrees,
+        };
+        if !agrees {
+            let decl = &statistics.figures[i].decl;
+            diagnostics.push(
+                Diagnostic::warning(
+                    Some(Location::line(&decl.origin.file, decl.origin.line)),
+                    format!(
+                        "`{}` reports {} ({}), but `{other}` computes {}",
+                        decl.id,
+                        crate::data::schema::format_number(*value),
+                        qualifier_text(*qualifier),
+                        crate::data::schema::format_number(computed)
+                    ),
+                )
+                .with_hint("the site shows both numbers and their sources; check the data or the reported figure"),
+            );
+        }
+        statistics.figures[i].reconciliation = Some(reconciliation);
+    }
+}
+
+pub fn qualifier_text(qualifier: Qualifier) -> &'static str {
+    match qualifier {
+        Qualifier::Exact => "exactly",
+        Qualifier::MoreThan => "more than",
+        Qualifier::UpTo => "up to",
+        Qualifier::About => "about",
+    }
+}
+
+fn run_checks(
+    statistics: &mut Statistics,
+    declarations: &Declarations,
+    diagnostics: &mut Diagnostics,
+) {
+    for decl in &declarations.checks {
+        let location = Some(Location::line(&decl.origin.file, decl.origin.line));
+        let outcome = formula::parse(&decl.rule).and_then(|(expression, references)| {
+            let values = reference_values(statistics, &references)?;
+            let explained = references.iter().zip(&values).fold(
+                decl.rule.clone(),
+                |text, (reference, value)| {
+                    let written = match reference {
+                        formula::Reference::Figure(id) => format!("{{{id}}}"),
+                        formula::Reference::Sum(id) => format!("sum({{{id}}})"),
+                    };
+                    text.replace(&written, &crate::data::schema::format_number(*value))
+                },
+            );
+            match formula::evaluate(&expression, &values)? {
+                evalexpr::Value::Boolean(passed) => Ok((passed, explained)),
+                _ => Err("the rule must compare two things (==, !=, <, <=, >, >=)".to_string()),
+            }
+        });
+        match outcome {
+            Ok((passed, explained)) => {
+                if !passed {
+                    let diagnostic = if decl.is_error {
+                        Diagnostic::error(location, String::new())
+                    } else {
+                        Diagnostic::warning(location, String::new())
+                    };
+                    diagnostics.push(Diagnostic {
+                        message: format!("check `{}` failed: {} ({explained})", decl.id, decl.rule),
+                        ..diagnostic
+                    }
+                    .with_hint("the data or a declaration is wrong; the check's result is shown on the site"));
+                }
+                statistics
+                    .checks
+                    .push(declare_result(decl, passed, explained));
+            }
+            Err(message) => diagnostics.push(
+                Diagnostic::error(location, format!("check `{}`: {message}", decl.id))
+                    .with_hint("write rules like \"sum({table}) == {total}\""),
+            ),
+        }
+    }
+}
+
+fn declare_result(decl: &declare::CheckDecl, passed: bool, explained: String) -> CheckResult {
+    CheckResult {
+        decl: decl.clone(),
+        passed,
+        explained,
+    }
+}
