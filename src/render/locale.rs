@@ -5,12 +5,13 @@
 
 use icu::calendar::{Date, Gregorian};
 use icu::datetime::FixedCalendarDateTimeFormatter;
-use icu::datetime::fieldsets::YMD;
+use icu::datetime::fieldsets::{YM, YMD};
 use icu::decimal::DecimalFormatter;
 use icu::decimal::input::Decimal;
 use icu::locale::Locale;
 
 pub struct LocaleFormat {
+    month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
     long_date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     short_date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     decimal: DecimalFormatter,
@@ -28,7 +29,10 @@ impl LocaleFormat {
             .map_err(|e| format!("no date format for `{locale}`: {e}"))?;
         let decimal = DecimalFormatter::try_new((&locale).into(), Default::default())
             .map_err(|e| format!("no number format for `{locale}`: {e}"))?;
+        let month = FixedCalendarDateTimeFormatter::try_new((&locale).into(), YM::long())
+            .map_err(|e| format!("no month format for `{locale}`: {e}"))?;
         Ok(LocaleFormat {
+            month,
             long_date,
             short_date,
             decimal,
@@ -51,6 +55,31 @@ impl LocaleFormat {
 
     pub fn integer(&self, value: i64) -> String {
         self.decimal.format(&Decimal::from(value)).to_string()
+    }
+
+    /// A number with at most `fraction_digits` decimals (trailing zeros
+    /// dropped): `65,5` in Indonesian, `65.5` in English. Rounding is done
+    /// here; separators and grouping are ICU's.
+    pub fn number(&self, value: f64, fraction_digits: usize) -> String {
+        let rounded = format!("{value:.fraction_digits$}");
+        let trimmed = if rounded.contains('.') {
+            rounded.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            rounded.as_str()
+        };
+        let trimmed = if trimmed == "-0" { "0" } else { trimmed };
+        match trimmed.parse::<Decimal>() {
+            Ok(decimal) => self.decimal.format(&decimal).to_string(),
+            Err(_) => trimmed.to_string(),
+        }
+    }
+
+    /// `Agustus 2025` / `August 2025`.
+    pub fn month(&self, year: i32, month: u8) -> String {
+        match Date::try_new_gregorian(year, month, 1) {
+            Ok(date) => self.month.format(&date).to_string(),
+            Err(_) => format!("{year:04}-{month:02}"),
+        }
     }
 }
 
@@ -76,5 +105,11 @@ mod tests {
         let en = LocaleFormat::new("en-GB").unwrap();
         assert_eq!(en.long_date(date), "3 November 2025");
         assert_eq!(en.integer(7140), "7,140");
+        assert_eq!(id.number(65.5, 1), "65,5");
+        assert_eq!(en.number(65.5, 1), "65.5");
+        assert_eq!(id.number(1712.0, 1), "1.712");
+        assert_eq!(id.number(100.563, 1), "100,6");
+        assert_eq!(id.month(2025, 8), "Agustus 2025");
+        assert_eq!(en.month(2025, 8), "August 2025");
     }
 }

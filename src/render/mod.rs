@@ -6,6 +6,7 @@
 //! is an independent job, rendered in parallel.
 
 pub mod locale;
+mod stats_view;
 pub mod theme;
 mod views;
 

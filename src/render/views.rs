@@ -96,6 +96,8 @@ impl Object for PageView {
             "translations" => translations(shared, Target::Page(self.index), &page.key),
             "ancestors" => ancestors(shared, Some(page.section)),
             "source" => Value::from(page.file.to_string_lossy().replace('\\', "/")),
+            "key" => Value::from(page.key.as_str()),
+            "statistics" => super::stats_view::page_statistics(shared, &page.key, &page.lang),
             _ => return None,
         })
     }

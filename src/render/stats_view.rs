@@ -1,0 +1,357 @@
+//! How statistics look to templates: every number already written in the
+//! page's language (ICU), every group label translated from the schema,
+//! and every shown number carrying a stable id (`data-figure`) that
+//! `/data/figures.json` lists, so a journalist can trace it.
+
+use std::sync::Arc;
+
+use minijinja::{Value, context};
+
+use super::Shared;
+use crate::data::package::Resource;
+use crate::stats::declare::{Kind, Labels, Period, Qualifier};
+use crate::stats::{FigureResult, TableResult};
+
+/// The text of a number as shown: `7.140`, `65,5%`, `–` when unknown.
+pub(crate) fn number_text(
+    shared: &Shared,
+    lang: &str,
+    value: Option<f64>,
+    unit: &Labels,
+) -> String {
+    let Some(value) = value else {
+        return "–".to_string();
+    };
+    let format = shared.format(lang);
+    let percent = unit
+        .get(lang)
+        .or_else(|| unit.values().next())
+        .is_some_and(|u| u == "%");
+    let text = if value.fract() == 0.0 && value.abs() < 1e15 {
+        format.integer(value as i64)
+    } else {
+        format.number(value, 1)
+    };
+    if percent { format!("{text}%") } else { text }
+}
+
+/// The unit as written after a number, empty for percentages (the `%`
+/// is part of the number).
+pub(crate) fn unit_text(unit: &Labels, lang: &str) -> String {
+    match unit.get(lang) {
+        Some(u) if u != "%" => u.clone(),
+        _ => String::new(),
+    }
+}
+
+fn label(labels: &Labels, lang: &str) -> String {
+    labels
+        .get(lang)
+        .or_else(|| labels.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn date_text(shared: &Shared, lang: &str, date: Option<&str>) -> Option<String> {
+    let date = date?;
+    let format = shared.format(lang);
+    match date.len() {
+        10 => date
+            .parse::<jiff::civil::Date>()
+            .ok()
+            .map(|d| format.long_date(d)),
+        7 => Some(month_text(shared, lang, date)),
+        _ => Some(date.to_string()),
+    }
+}
+
+fn month_text(shared: &Shared, lang: &str, key: &str) -> String {
+    let year = key.get(..4).and_then(|y| y.parse().ok());
+    let month = key.get(5..7).and_then(|m| m.parse().ok());
+    match (year, month) {
+        (Some(year), Some(month)) => shared.format(lang).month(year, month),
+        _ => key.to_string(),
+    }
+}
+
+/// A field's title in `lang`: the schema's `title` for the default
+/// language, `title_<lang>` for others, else the field's name.
+pub(crate) fn field_title(shared: &Shared, resource_name: &str, field: &str, lang: &str) -> String {
+    let Some(found) =
+        resource(shared, resource_name).and_then(|r| r.fields.iter().find(|f| f.name == field))
+    else {
+        return field.to_string();
+    };
+    let translated = found
+        .extra
+        .get(&format!("title_{lang}"))
+        .and_then(|t| t.as_str());
+    match translated {
+        Some(title) => title.to_string(),
+        None if lang == shared.site.config.default_language => {
+            found.title.clone().unwrap_or_else(|| field.to_string())
+        }
+        None => found.title.clone().unwrap_or_else(|| field.to_string()),
+    }
+}
+
+/// The row or column key of totals in cell ids (`table--total`).
+pub const TOTAL: &str = "total";
+
+/// A stable id for one number of a table: `table--row` or `table--row--column`.
+pub fn cell_id(table: &str, row: &str, column: Option<&str>) -> String {
+    let part = |text: &str| match slug::slugify(text) {
+        s if s.is_empty() => "kosong".to_string(),
+        s => s,
+    };
+    match column {
+        Some(column) => format!("{table}--{}--{}", part(row), part(column)),
+        None => format!("{table}--{}", part(row)),
+    }
+}
+
+fn resource<'a>(shared: &'a Shared, name: &str) -> Option<&'a Resource> {
+    shared
+        .site
+        .package
+        .as_ref()?
+        .resources
+        .iter()
+        .find(|r| r.name == name)
+}
+
+/// A group's label: months written out, values translated with the
+/// field's `labels_<lang>` map from the schema where there is one.
+pub(crate) fn group_label(
+    shared: &Shared,
+    resource_name: &str,
+    field: &str,
+    key: &str,
+    period: Option<Period>,
+    lang: &str,
+) -> String {
+    match period {
+        Some(Period::Month) => return month_text(shared, lang, key),
+        Some(Period::Year) => return key.to_string(),
+        None => {}
+    }
+    let translated = resource(shared, resource_name)
+        .and_then(|r| r.fields.iter().find(|f| f.name == field))
+        .and_then(|f| f.extra.get(&format!("labels_{lang}")))
+        .and_then(|labels| labels.get(key))
+        .and_then(|l| l.as_str());
+    match translated {
+        Some(text) => text.to_string(),
+        None if key.is_empty() => "–".to_string(),
+        None => key.to_string(),
+    }
+}
+
+pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &str) -> Value {
+    let decl = &figure.decl;
+    let text = number_text(shared, lang, figure.value, &decl.unit);
+    let (kind, source, qualifier, query, formula) = match &decl.kind {
+        Kind::Computed(query) => ("computed", None, None, Some(query), None),
+        Kind::Reported {
+            source, qualifier, ..
+        } => ("reported", Some(source), Some(*qualifier), None, None),
+        Kind::Derived { formula } => ("derived", None, None, None, Some(formula.clone())),
+    };
+    let source = source.map(|source| {
+        context! {
+            publication => source.publication,
+            date => source.date,
+            date_text => date_text(shared, lang, Some(&source.date)),
+            says => label(&source.says, lang),
+            url => source.url,
+        }
+    });
+    let reconciliation = figure.reconciliation.as_ref().map(|r| {
+        let computed = shared.site.statistics.figure(&r.computed_id);
+        context! {
+            agrees => r.agrees,
+            computed => crate::data::schema::format_number(r.computed),
+            computed_id => r.computed_id,
+            computed_text => number_text(shared, lang, Some(r.computed), &decl.unit),
+            computed_label => computed.map(|c| label(&c.decl.label, lang)),
+        }
+    });
+    let query = query.map(|q| {
+        context! {
+            resource => q.resource,
+            measure => q.measure.name(),
+            field => q.field,
+            filter => q.filter.iter().map(|condition| match condition {
+                crate::stats::declare::Condition::OneOf { field, values } => {
+                    let shown: Vec<String> = values.iter().map(|v| group_label(shared, &q.resource, field, v, None, lang)).collect();
+                    format!("{field} = {}", shown.join(" / "))
+                }
+                crate::stats::declare::Condition::Range { field, min, max } => {
+                    format!("{} ≤ {field} ≤ {}", min.clone().unwrap_or_default(), max.clone().unwrap_or_default()).trim().to_string()
+                }
+            }).collect::<Vec<_>>(),
+        }
+    });
+    context! {
+        id => decl.id,
+        anchor => format!("angka-{}", decl.id),
+        label => label(&decl.label, lang),
+        value => figure.value.map(crate::data::schema::format_number),
+        text => text,
+        unit => unit_text(&decl.unit, lang),
+        as_of => decl.as_of,
+        as_of_text => date_text(shared, lang, decl.as_of.as_deref()),
+        kind => kind,
+        qualifier => qualifier.map(qualifier_code),
+        source => source,
+        reconciliation => reconciliation,
+        query => query,
+        formula => formula,
+        headline => decl.headline,
+    }
+}
+
+fn qualifier_code(qualifier: Qualifier) -> &'static str {
+    match qualifier {
+        Qualifier::Exact => "exact",
+        Qualifier::MoreThan => "more_than",
+        Qualifier::UpTo => "up_to",
+        Qualifier::About => "about",
+    }
+}
+
+pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str) -> Value {
+    let decl = &table.decl;
+    let query = &decl.query;
+    let row_field = query.by.first().cloned().unwrap_or_default();
+    let column_field = query.by.get(1).cloned();
+    let columns: Vec<Value> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let name = column_field.as_deref().unwrap_or("");
+            context! { key => c, label => group_label(shared, &query.resource, name, c, None, lang) }
+        })
+        .collect();
+    let additive =
+        query.measure.counts_rows() || query.measure == crate::stats::declare::Measure::Sum;
+    let number = |id: String, value: Option<f64>| {
+        context! {
+            id => id,
+            value => value.map(crate::data::schema::format_number),
+            text => number_text(shared, lang, value, &decl.unit),
+        }
+    };
+    let rows: Vec<Value> = table
+        .rows
+        .iter()
+        .zip(&table.cells)
+        .map(|(row, raw)| {
+            let cells: Vec<Value> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, value)| {
+                    number(
+                        cell_id(&decl.id, row, table.columns.get(i).map(String::as_str)),
+                        *value,
+                    )
+                })
+                .collect();
+            let total = (additive && !table.columns.is_empty()).then(|| {
+                number(
+                    cell_id(&decl.id, row, Some(TOTAL)),
+                    Some(raw.iter().flatten().sum()),
+                )
+            });
+            context! {
+                key => row,
+                label => group_label(shared, &query.resource, &row_field, row, query.period, lang),
+                cells => cells,
+                total => total,
+            }
+        })
+        .collect();
+    let column_totals: Vec<Value> = if additive {
+        (0..table.columns.len())
+            .map(|i| {
+                let sum: f64 = table
+                    .cells
+                    .iter()
+                    .filter_map(|r| r.get(i).copied().flatten())
+                    .sum();
+                number(cell_id(&decl.id, TOTAL, Some(&table.columns[i])), Some(sum))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    context! {
+        id => decl.id,
+        anchor => format!("tabel-{}", decl.id),
+        label => label(&decl.label, lang),
+        unit => unit_text(&decl.unit, lang),
+        as_of_text => date_text(shared, lang, decl.as_of.as_deref()),
+        is_series => decl.is_series,
+        resource => query.resource,
+        measure => query.measure.name(),
+        row_field_label => field_title(shared, &query.resource, &row_field, lang),
+        column_field_label => column_field.as_deref().map(|f| field_title(shared, &query.resource, f, lang)),
+        row_field => row_field,
+        column_field => column_field,
+        columns => columns,
+        rows => rows,
+        // Totals only where adding up makes sense (counts and sums).
+        column_totals => column_totals,
+        total => additive.then(|| number(cell_id(&decl.id, TOTAL, None), Some(table.sum()))),
+        chart => format!("{:?}", decl.chart).to_lowercase(),
+    }
+}
+
+/// The statistics a programme page shows: those declared in the file whose
+/// `page` is this page.
+pub(crate) fn page_statistics(shared: &Arc<Shared>, key: &str, lang: &str) -> Value {
+    let statistics = &shared.site.statistics;
+    let on_page = |page: &Option<String>| page.as_deref() == Some(key);
+    let figures: Vec<&FigureResult> = statistics
+        .figures
+        .iter()
+        .filter(|f| on_page(&f.decl.origin.page))
+        .collect();
+    let headline: Vec<Value> = figures
+        .iter()
+        .filter(|f| f.decl.headline)
+        .map(|f| figure_value(shared, f, lang))
+        .collect();
+    let others: Vec<Value> = figures
+        .iter()
+        .filter(|f| !f.decl.headline)
+        .map(|f| figure_value(shared, f, lang))
+        .collect();
+    let tables: Vec<Value> = statistics
+        .tables
+        .iter()
+        .filter(|t| on_page(&t.decl.origin.page))
+        .map(|t| table_value(shared, t, lang))
+        .collect();
+    let checks: Vec<Value> = statistics
+        .checks
+        .iter()
+        .filter(|c| on_page(&c.decl.origin.page))
+        .map(|c| {
+            context! {
+                id => c.decl.id,
+                label => label(&c.decl.label, lang),
+                passed => c.passed,
+                explained => c.explained,
+            }
+        })
+        .collect();
+    let any = !headline.is_empty() || !others.is_empty() || !tables.is_empty();
+    context! {
+        any => any,
+        headline => headline,
+        figures => others,
+        tables => tables,
+        checks => checks,
+    }
+}
