@@ -871,3 +871,71 @@ fn a_site_overrides_theme_templates_and_adds_ui_strings() {
     // Sections still use the theme's template.
     assert!(!read(&copy.output(), "berita/index.html").contains("khusus"));
 }
+
+/// Every number shown on a page is in the figure register, and every
+/// register entry is shown on at least one page, with the right pages.
+#[test]
+fn figure_register_and_pages_agree() {
+    let site = build_fixture("good/data", |_| {});
+    let out = &site.output;
+    let register: serde_json::Value =
+        serde_json::from_str(&read(out, "data/figures.json")).unwrap();
+    let entries = register["figures"].as_array().unwrap();
+    let mut listed = std::collections::BTreeMap::new();
+    for entry in entries {
+        let pages: std::collections::BTreeSet<String> = entry["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect();
+        assert!(!pages.is_empty(), "{} is shown nowhere", entry["id"]);
+        listed.insert(entry["id"].as_str().unwrap().to_string(), pages);
+    }
+    // Read every HTML page independently of kaca's own scan.
+    let mut shown: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for file in common::list_files(out) {
+        if !file.ends_with(".html") {
+            continue;
+        }
+        let html = read(out, &file);
+        let page = format!("/{}", file.trim_end_matches("index.html"));
+        for part in html.split("data-figure=\"").skip(1) {
+            let id = part.split('"').next().unwrap().to_string();
+            shown.entry(id).or_default().insert(page.clone());
+        }
+    }
+    assert_eq!(shown, listed);
+    // The headline figure, with the number a reader sees.
+    let peserta = entries.iter().find(|e| e["id"] == "peserta").unwrap();
+    assert_eq!(peserta["value"], 4);
+    assert_eq!(peserta["kind"], "computed");
+    assert!(
+        peserta["input_sha256"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    let page = read(out, "program/pelatihan/index.html");
+    assert!(page.contains(r#"<data value="4" data-figure="peserta">4</data> orang"#));
+    let english = read(out, "en/program/pelatihan/index.html");
+    assert!(
+        english.contains("<th scope=\"row\">August 2025</th>"),
+        "months in English"
+    );
+    // A reported figure carries its source and its reconciliation.
+    let reported = entries
+        .iter()
+        .find(|e| e["id"] == "peserta-dilaporkan")
+        .unwrap();
+    assert_eq!(reported["source"]["publication"], "Contoh Berita");
+    assert_eq!(reported["reconciliation"]["agrees"], true);
+    // Indonesian numbers in the data were read with their declared separators.
+    let mean = entries
+        .iter()
+        .find(|e| e["id"] == "biaya-rata-rata")
+        .unwrap();
+    assert_eq!(mean["value"], 900000.125);
+    assert!(read(out, "data/figures.csv").starts_with("id,kind,value,"));
+}

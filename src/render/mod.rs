@@ -7,6 +7,11 @@
 
 pub mod locale;
 mod stats_view;
+
+/// Ids of table cells, shared with the figure register.
+pub mod stats_view_ids {
+    pub use super::stats_view::{TOTAL, cell_id};
+}
 pub mod theme;
 mod views;
 
@@ -106,8 +111,13 @@ enum Job {
         term: usize,
         pager: usize,
     },
+    /// The "check the figures" page of one language.
+    Figures(usize),
     NotFound,
 }
+
+/// Where the figure register page is, under each language's prefix.
+pub const FIGURES_PAGE: &str = "cek-angka/";
 
 pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
     let mut outputs = Vec::new();
@@ -198,6 +208,8 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
         );
     }
     outputs.extend(alias_redirects(&site, diagnostics));
+    let register = crate::output::figures::files(&site, &outputs);
+    outputs.extend(register);
     outputs
 }
 
@@ -640,8 +652,15 @@ fn plan(site: &Site) -> Vec<Job> {
             }));
         }
     }
+    if has_statistics(site) {
+        jobs.extend((0..site.config.languages.len()).map(Job::Figures));
+    }
     jobs.push(Job::NotFound);
     jobs
+}
+
+fn has_statistics(site: &Site) -> bool {
+    !site.statistics.figures.is_empty() || !site.statistics.tables.is_empty()
 }
 
 /// Template, line, message.
@@ -791,6 +810,25 @@ fn run(
                 format!("the /{} page", path),
             )
         }
+        Job::Figures(index) => {
+            let language = &site.config.languages[index];
+            let path = format!("{}{FIGURES_PAGE}", language.path_prefix);
+            let ctx = context! {
+                kind => "figures",
+                lang => language.code,
+                register => stats_view::register(shared, &language.code),
+                figures_json => shared.url(crate::output::figures::JSON_PATH),
+                figures_csv => shared.url(crate::output::figures::CSV_PATH),
+                translations => views::fixed_alternates(shared, FIGURES_PAGE, &language.code),
+                ..common(shared, &language.code, &path)
+            };
+            (
+                "figures.html".into(),
+                path.clone(),
+                ctx,
+                format!("the /{path} page"),
+            )
+        }
         Job::NotFound => {
             let lang = site.config.default_language.clone();
             let ctx = context! {
@@ -846,6 +884,10 @@ fn rendering_name(file: Option<&std::path::PathBuf>) -> String {
 fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
     context! {
         config => shared.config_values.get(lang).cloned().unwrap_or_default(),
+        figures_url => has_statistics(&shared.site).then(|| {
+            let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
+            shared.url(&format!("{prefix}{FIGURES_PAGE}"))
+        }),
         current_path => shared.url(path),
         current_url => shared.permalink(path),
     }

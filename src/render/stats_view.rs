@@ -355,3 +355,50 @@ pub(crate) fn page_statistics(shared: &Arc<Shared>, key: &str, lang: &str) -> Va
         checks => checks,
     }
 }
+
+/// All statistics grouped by the programme page that declares them, for
+/// the figure register page.
+pub(crate) fn register(shared: &Arc<Shared>, lang: &str) -> Value {
+    let statistics = &shared.site.statistics;
+    let mut keys: Vec<Option<String>> = Vec::new();
+    for page in statistics
+        .figures
+        .iter()
+        .map(|f| &f.decl.origin.page)
+        .chain(statistics.tables.iter().map(|t| &t.decl.origin.page))
+    {
+        if !keys.contains(page) {
+            keys.push(page.clone());
+        }
+    }
+    let groups: Vec<Value> = keys
+        .iter()
+        .map(|key| {
+            let page = key.as_deref().and_then(|k| {
+                let content = &shared.site.content;
+                let config = &shared.site.config;
+                match content.resolve(k, lang, config) {
+                    Some(crate::content::Target::Page(i)) => Some(context! {
+                        title => content.pages[i].meta.title,
+                        url => shared.url(&content.pages[i].path),
+                    }),
+                    _ => None,
+                }
+            });
+            let figures: Vec<Value> = statistics
+                .figures
+                .iter()
+                .filter(|f| &f.decl.origin.page == key)
+                .map(|f| figure_value(shared, f, lang))
+                .collect();
+            let tables: Vec<Value> = statistics
+                .tables
+                .iter()
+                .filter(|t| &t.decl.origin.page == key)
+                .map(|t| table_value(shared, t, lang))
+                .collect();
+            context! { page => page, figures => figures, tables => tables }
+        })
+        .collect();
+    Value::from(groups)
+}

@@ -419,3 +419,26 @@ fn ancestors(shared: &Arc<Shared>, mut section: Option<usize>) -> Value {
     chain.reverse();
     Value::from(chain)
 }
+
+/// The switcher for pages that exist at the same path in every language
+/// (the figure register).
+pub fn fixed_alternates(shared: &Arc<Shared>, path: &str, lang: &str) -> Value {
+    let list: Vec<Value> = shared
+        .site
+        .config
+        .languages
+        .iter()
+        .map(|language| {
+            let full = format!("{}{path}", language.path_prefix);
+            context! {
+                lang => language.code,
+                name => language.name,
+                url => shared.url(&full),
+                permalink => shared.permalink(&full),
+                is_current => language.code == lang,
+                is_translation => true,
+            }
+        })
+        .collect();
+    Value::from(list)
+}

@@ -4,6 +4,9 @@
 //! replace a folder it did not create (no marker file) rather than delete
 //! someone's files.
 
+pub mod downloads;
+pub mod figures;
+
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
 
