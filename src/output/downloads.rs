@@ -14,6 +14,172 @@ pub fn neutralise_formula(cell: &str) -> String {
     }
 }
 
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::data::package::{Package, Resource};
+use crate::data::reader;
+use crate::data::schema::Cell;
+use crate::render::{Contents, OutputFile, hex};
+
+/// The published data package, beside the downloads.
+pub const PACKAGE_PATH: &str = "data/datapackage.json";
+
+/// Whether a resource's rows may be published. Rows that describe persons
+/// never are here: their dataset page offers the aggregates instead.
+pub fn rows_publishable(resource: &Resource) -> bool {
+    resource.raw.get("persons").and_then(Value::as_bool) != Some(true)
+}
+
+/// A published file and its size and hash, for the data package and the
+/// dataset pages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Download {
+    pub path: String,
+    pub format: &'static str,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// CSV and JSON of every publishable resource, and the package describing
+/// them as published.
+pub fn files(package: &Package) -> (Vec<OutputFile>, Vec<(String, Vec<Download>)>) {
+    let mut outputs = Vec::new();
+    let mut published = Vec::new();
+    let mut resources_out = Vec::new();
+    for resource in &package.resources {
+        if !rows_publishable(resource) {
+            continue;
+        }
+        let (csv_bytes, json_bytes) = write_resource(resource);
+        let csv_path = format!("data/{}.csv", resource.name);
+        let json_path = format!("data/{}.json", resource.name);
+        let describe = |path: &str, format: &'static str, bytes: &[u8]| Download {
+            path: path.to_string(),
+            format,
+            bytes: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(bytes)),
+        };
+        let downloads = vec![
+            describe(&csv_path, "csv", &csv_bytes),
+            describe(&json_path, "json", &json_bytes),
+        ];
+        resources_out.push(published_resource(resource, &downloads));
+        published.push((resource.name.clone(), downloads));
+        outputs.push(OutputFile {
+            path: csv_path,
+            contents: Contents::Bytes(csv_bytes),
+            origin: format!("the download of resource `{}`", resource.name),
+        });
+        outputs.push(OutputFile {
+            path: json_path,
+            contents: Contents::Bytes(json_bytes),
+            origin: format!("the download of resource `{}`", resource.name),
+        });
+    }
+    if !resources_out.is_empty() {
+        let mut document: Map<String, Value> = package
+            .raw
+            .iter()
+            .filter(|(k, _)| k.as_str() != "resources")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        document.insert("resources".into(), Value::Array(resources_out));
+        let text = serde_json::to_string_pretty(&Value::Object(document))
+            .expect("JSON values always serialise")
+            + "\n";
+        outputs.push(OutputFile {
+            path: PACKAGE_PATH.into(),
+            contents: Contents::Bytes(text.into_bytes()),
+            origin: "the published data package".into(),
+        });
+    }
+    (outputs, published)
+}
+
+/// Reads the resource again (it was validated when statistics were
+/// computed) and writes it in machine formats.
+fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let names: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
+    let _ = csv.write_record(&names);
+    let mut json_rows: Vec<Value> = Vec::new();
+    let _ = reader::scan(resource, &Default::default(), &[], &mut |row| {
+        let texts: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| neutralise_formula(&c.canonical()))
+            .collect();
+        let _ = csv.write_record(&texts);
+        let object: Map<String, Value> = names
+            .iter()
+            .zip(row.cells)
+            .map(|(name, cell)| (name.to_string(), json_value(cell)))
+            .collect();
+        json_rows.push(Value::Object(object));
+    });
+    let csv_bytes = csv.into_inner().unwrap_or_default();
+    let json_bytes =
+        (serde_json::to_string_pretty(&json_rows).expect("JSON values always serialise") + "\n")
+            .into_bytes();
+    (csv_bytes, json_bytes)
+}
+
+fn json_value(cell: &Cell<'_>) -> Value {
+    match *cell {
+        Cell::Missing => Value::Null,
+        Cell::Integer(i) => json!(i),
+        Cell::Number(n) if n.is_finite() => json!(n),
+        Cell::Boolean(b) => json!(b),
+        _ => Value::String(cell.canonical()),
+    }
+}
+
+/// The resource as published: the written CSV's path, size and hash; the
+/// schema without the reading instructions of the original file (the
+/// published file uses `.` decimals, commas and ISO dates).
+fn published_resource(resource: &Resource, downloads: &[Download]) -> Value {
+    let mut map = resource.raw.clone();
+    for key in ["dialect", "encoding", "scheme"] {
+        map.remove(key);
+    }
+    let csv = &downloads[0];
+    map.insert("path".into(), json!(csv.path.trim_start_matches("data/")));
+    map.insert("format".into(), json!("csv"));
+    map.insert("mediatype".into(), json!("text/csv"));
+    map.insert("encoding".into(), json!("utf-8"));
+    map.insert("bytes".into(), json!(csv.bytes));
+    map.insert("hash".into(), json!(format!("sha256:{}", csv.sha256)));
+    if let Some(Value::Object(schema)) = map.get_mut("schema") {
+        schema.insert("missingValues".into(), json!([""]));
+        if let Some(Value::Array(fields)) = schema.get_mut("fields") {
+            for field in fields.iter_mut().filter_map(Value::as_object_mut) {
+                for key in [
+                    "decimalChar",
+                    "groupChar",
+                    "bareNumber",
+                    "missingValues",
+                    "trueValues",
+                    "falseValues",
+                ] {
+                    field.remove(key);
+                }
+                // Dates are written in ISO form whatever the source used.
+                if field
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| f != "default")
+                {
+                    field.remove("format");
+                }
+            }
+        }
+    }
+    Value::Object(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

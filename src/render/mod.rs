@@ -5,6 +5,7 @@
 //! not a serialised copy of the whole site (Zola's lesson). Each output file
 //! is an independent job, rendered in parallel.
 
+mod datasets;
 pub mod locale;
 mod stats_view;
 
@@ -65,6 +66,8 @@ pub(crate) struct Shared {
     pub asset_paths: BTreeMap<String, String>,
     /// Per language, the `config` value templates see.
     pub config_values: BTreeMap<String, Value>,
+    /// Published files of each resource (by resource name).
+    pub downloads: BTreeMap<String, Vec<crate::output::downloads::Download>>,
 }
 
 impl Shared {
@@ -113,6 +116,10 @@ enum Job {
     },
     /// The "check the figures" page of one language.
     Figures(usize),
+    /// The list of datasets of one language.
+    Datasets(usize),
+    /// One resource's page: (language, resource).
+    Dataset(usize, usize),
     NotFound,
 }
 
@@ -137,6 +144,12 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
         return outputs;
     }
     let asset_paths = fingerprint_assets(&site.theme, &mut outputs, diagnostics);
+    let mut downloads = BTreeMap::new();
+    if let Some(package) = &site.package {
+        let (files, published) = crate::output::downloads::files(package);
+        outputs.extend(files);
+        downloads.extend(published);
+    }
     copy_static(&site, &mut outputs);
     let config_values = site
         .config
@@ -154,6 +167,7 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
         formats,
         asset_paths,
         config_values,
+        downloads,
     });
 
     let env = environment(&shared, diagnostics);
@@ -655,6 +669,14 @@ fn plan(site: &Site) -> Vec<Job> {
     if has_statistics(site) {
         jobs.extend((0..site.config.languages.len()).map(Job::Figures));
     }
+    if let Some(package) = &site.package
+        && !package.resources.is_empty()
+    {
+        for language in 0..site.config.languages.len() {
+            jobs.push(Job::Datasets(language));
+            jobs.extend((0..package.resources.len()).map(|r| Job::Dataset(language, r)));
+        }
+    }
     jobs.push(Job::NotFound);
     jobs
 }
@@ -829,6 +851,49 @@ fn run(
                 format!("the /{path} page"),
             )
         }
+        Job::Datasets(index) => {
+            let language = &site.config.languages[index];
+            let path = format!("{}{}", language.path_prefix, datasets::DATASETS_PAGE);
+            let ctx = context! {
+                kind => "datasets",
+                lang => language.code,
+                datasets => datasets::datasets_value(shared, &language.code),
+                package_url => (!shared.downloads.is_empty()).then(|| shared.url(crate::output::downloads::PACKAGE_PATH)),
+                translations => views::fixed_alternates(shared, datasets::DATASETS_PAGE, &language.code),
+                ..common(shared, &language.code, &path)
+            };
+            (
+                "datasets.html".into(),
+                path.clone(),
+                ctx,
+                format!("the /{path} page"),
+            )
+        }
+        Job::Dataset(index, resource) => {
+            let language = &site.config.languages[index];
+            let resource = &site
+                .package
+                .as_ref()
+                .expect("dataset jobs exist only with a package")
+                .resources[resource];
+            let relative = format!("{}{}/", datasets::DATASETS_PAGE, resource.name);
+            let path = format!("{}{relative}", language.path_prefix);
+            let ctx = context! {
+                kind => "dataset",
+                lang => language.code,
+                dataset => datasets::dataset_value(shared, resource, &language.code),
+                datasets_url => shared.url(&format!("{}{}", language.path_prefix, datasets::DATASETS_PAGE)),
+                package_url => (!shared.downloads.is_empty()).then(|| shared.url(crate::output::downloads::PACKAGE_PATH)),
+                translations => views::fixed_alternates(shared, &relative, &language.code),
+                ..common(shared, &language.code, &path)
+            };
+            (
+                "dataset.html".into(),
+                path.clone(),
+                ctx,
+                format!("the /{path} page"),
+            )
+        }
         Job::NotFound => {
             let lang = site.config.default_language.clone();
             let ctx = context! {
@@ -884,6 +949,10 @@ fn rendering_name(file: Option<&std::path::PathBuf>) -> String {
 fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
     context! {
         config => shared.config_values.get(lang).cloned().unwrap_or_default(),
+        datasets_url => shared.site.package.as_ref().is_some_and(|p| !p.resources.is_empty()).then(|| {
+            let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
+            shared.url(&format!("{prefix}{}", datasets::DATASETS_PAGE))
+        }),
         figures_url => has_statistics(&shared.site).then(|| {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
             shared.url(&format!("{prefix}{FIGURES_PAGE}"))

@@ -60,7 +60,39 @@ pub fn parse(formula: &str) -> Result<(String, Vec<Reference>), String> {
         return Err("a `}` has no `{`".into());
     }
     out.push_str(rest);
-    Ok((out, references))
+    Ok((decimal_literals(&out), references))
+}
+
+/// Writes whole-number literals as decimals (`80` → `80.0`): values are
+/// decimals, and evalexpr never finds a decimal equal to a whole number,
+/// so `{recipients} == 80` would always fail.
+fn decimal_literals(expression: &str) -> String {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut out = String::with_capacity(expression.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let starts_number = c.is_ascii_digit()
+            && (i == 0
+                || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '.'));
+        if !starts_number {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        out.extend(&chars[start..i]);
+        let followed = chars
+            .get(i)
+            .is_some_and(|n| *n == '.' || n.is_alphanumeric() || *n == '_');
+        if !followed {
+            out.push_str(".0");
+        }
+    }
+    out
 }
 
 /// Evaluates a parsed formula with the values of its references.
@@ -89,7 +121,7 @@ mod tests {
     #[test]
     fn references_become_variables() {
         let (expression, references) = parse("{a-b} / {c} * 100").unwrap();
-        assert_eq!(expression, "v0 / v1 * 100");
+        assert_eq!(expression, "v0 / v1 * 100.0");
         assert_eq!(
             references,
             [
@@ -108,6 +140,16 @@ mod tests {
         assert_eq!(references[0], Reference::Sum("t".into()));
         assert_eq!(
             evaluate(&expression, &[19.0, 19.0]).unwrap(),
+            Value::Boolean(true)
+        );
+    }
+
+    #[test]
+    fn whole_numbers_compare_with_computed_values() {
+        let (expression, _) = parse("{recipients} == 80 && {rate} < 1.5 && {x} * 100 > 2").unwrap();
+        assert_eq!(expression, "v0 == 80.0 && v1 < 1.5 && v2 * 100.0 > 2.0");
+        assert_eq!(
+            evaluate(&expression, &[80.0, 1.2, 1.0]).unwrap(),
             Value::Boolean(true)
         );
     }

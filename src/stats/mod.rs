@@ -197,8 +197,10 @@ struct Running {
     by: Vec<usize>,
     period: Option<(Period, FieldType)>,
     groups: BTreeMap<Vec<String>, Accumulator>,
-    /// Rows passing the filter, for shares.
+    /// Rows passing the filter: a table group's share is of these.
     total: u64,
+    /// All rows: a figure's share (its filter's rows) is of these.
+    rows: u64,
 }
 
 impl Running {
@@ -236,10 +238,12 @@ impl Running {
             period,
             groups: BTreeMap::new(),
             total: 0,
+            rows: 0,
         }
     }
 
     fn add(&mut self, row: &Row<'_>) {
+        self.rows += 1;
         if !self.filter.iter().all(|m| m.matches(row.cells)) {
             return;
         }
