@@ -145,6 +145,7 @@ fn run_stages(
         Some(package) => stats::compute(package, &declarations, diagnostics),
         None => stats::Statistics::default(),
     };
+    stats::check_placements(&content, &statistics, diagnostics);
     timings.push(("compute", clock.lap()));
     if diagnostics.has_errors() {
         return None;

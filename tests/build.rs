@@ -939,3 +939,23 @@ fn figure_register_and_pages_agree() {
     assert_eq!(mean["value"], 900000.125);
     assert!(read(out, "data/figures.csv").starts_with("id,kind,value,"));
 }
+
+#[test]
+fn figures_and_tables_are_placed_in_text_by_id() {
+    let site = build_fixture("good/data", |_| {});
+    let out = &site.output;
+    let page = read(out, "program/pelatihan/index.html");
+    let text = between(&page, "<div class=\"prose\">", "</div>");
+    assert!(
+        text.contains(r#"diikuti <a class="inline-figure" href="/program/pelatihan/#angka-peserta" title="Peserta pelatihan"><data value="4" data-figure="peserta">4</data> orang</a>"#),
+        "{text}"
+    );
+    assert!(text.contains("<data value=\"50\" data-figure=\"persen-perempuan\">50%</data>"));
+    // The placed table is a real table, not inside a paragraph, and does
+    // not repeat the anchor of the statistics section.
+    assert!(page.contains("<caption>Peserta per bulan"));
+    assert_eq!(page.matches(r#"id="tabel-peserta-per-bulan""#).count(), 1);
+    assert!(!page.contains("kaca-stat"));
+    let english = read(out, "en/program/pelatihan/index.html");
+    assert!(english.contains(r#"had <a class="inline-figure" href="/en/program/pelatihan/#angka-peserta" title="Trainees"><data value="4" data-figure="peserta">4</data> people</a>."#));
+}

@@ -40,6 +40,19 @@ pub struct Heading {
     pub title: String,
 }
 
+/// A statistic placed in the text with `{{ figure(id="...") }}` (or
+/// `table`), to be filled in once statistics are computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub kind: String,
+    pub id: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The element standing in for a placed statistic in rendered HTML.
+pub const PLACEHOLDER: &str = "kaca-stat";
+
 #[derive(Debug, Clone, Default)]
 pub struct RenderedMarkdown {
     pub html: String,
@@ -50,6 +63,7 @@ pub struct RenderedMarkdown {
     pub anchors: Vec<String>,
     pub word_count: usize,
     pub links: Vec<FoundLink>,
+    pub placements: Vec<Placement>,
 }
 
 /// What a link to another content file leads to.
@@ -146,6 +160,7 @@ pub fn render(
     let links = resolve_links(&mut events, input, resolver, &mut problems);
     check_own_fragments(&events, input, &anchors, &mut problems);
     let word_count = count_words(&events);
+    let (events, placements) = place_statistics(events, input);
     let events: Vec<Event<'_>> = events.into_iter().map(|(event, _)| event).collect();
     let events = insert_anchor_links(events, input.anchor_links);
     let (summary, events) = split_summary(events);
@@ -165,9 +180,88 @@ pub fn render(
             anchors,
             word_count,
             links,
+            placements,
         },
         problems,
     )
+}
+
+/// Finds `{{ figure(id="x") }}` and `{{ table(id="x") }}` in text (not in
+/// code) and puts a placeholder element in their place.
+fn place_statistics<'a>(
+    events: Vec<(Event<'a>, Range<usize>)>,
+    input: &MarkdownInput<'_>,
+) -> (Vec<(Event<'a>, Range<usize>)>, Vec<Placement>) {
+    let pattern =
+        regex::Regex::new(r#"\{\{\s*(figure|table)\(\s*id\s*=\s*"([a-z0-9-]+)"\s*\)\s*\}\}"#)
+            .expect("a valid pattern");
+    let mut out = Vec::with_capacity(events.len());
+    let mut placements = Vec::new();
+    let mut in_code = false;
+    // Adjacent text events are joined first: a shortcode may span them.
+    let mut pending: Option<(String, Range<usize>)> = None;
+    let flush = |pending: &mut Option<(String, Range<usize>)>,
+                 out: &mut Vec<(Event<'a>, Range<usize>)>,
+                 placements: &mut Vec<Placement>| {
+        let Some((text, range)) = pending.take() else {
+            return;
+        };
+        let mut last = 0;
+        for found in pattern.captures_iter(&text) {
+            let whole = found.get(0).expect("a match has a whole");
+            if whole.start() > last {
+                out.push((
+                    Event::Text(CowStr::from(text[last..whole.start()].to_string())),
+                    range.clone(),
+                ));
+            }
+            // Where the shortcode is in the file, for messages.
+            let at = input.text[range.start..]
+                .find("{{")
+                .map(|i| range.start + i)
+                .unwrap_or(range.start);
+            let (line, column) = line_column(input.text, at);
+            placements.push(Placement {
+                kind: found[1].to_string(),
+                id: found[2].to_string(),
+                line: line + input.first_line - 1,
+                column,
+            });
+            out.push((
+                Event::InlineHtml(CowStr::from(format!(
+                    "<{PLACEHOLDER} data-kind=\"{}\" data-id=\"{}\"></{PLACEHOLDER}>",
+                    &found[1], &found[2]
+                ))),
+                range.clone(),
+            ));
+            last = whole.end();
+        }
+        if last < text.len() {
+            out.push((Event::Text(CowStr::from(text[last..].to_string())), range));
+        }
+    };
+    for (event, range) in events {
+        match &event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            _ => {}
+        }
+        match event {
+            Event::Text(text) if !in_code => match &mut pending {
+                Some((joined, joined_range)) => {
+                    joined.push_str(&text);
+                    joined_range.end = range.end;
+                }
+                None => pending = Some((text.to_string(), range)),
+            },
+            other => {
+                flush(&mut pending, &mut out, &mut placements);
+                out.push((other, range));
+            }
+        }
+    }
+    flush(&mut pending, &mut out, &mut placements);
+    (out, placements)
 }
 
 /// Gives every heading a stable id: the one written with `{#id}`, or the
@@ -687,6 +781,34 @@ mod tests {
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages[0].contains("content/pengumuman/laporan.pdf"));
         assert!(messages[1].contains("#nope"));
+    }
+
+    #[test]
+    fn statistics_are_placed_by_id_but_not_in_code() {
+        let (out, _) = run(
+            "Ada {{ figure(id=\"penerima\") }} orang.\n\n{{ table(id=\"per-bulan\") }}\n\n    {{ figure(id=\"kode\") }}\n",
+        );
+        let placed: Vec<_> = out
+            .placements
+            .iter()
+            .map(|p| (p.kind.as_str(), p.id.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            placed,
+            [("figure", "penerima", 5), ("table", "per-bulan", 7)]
+        );
+        assert!(
+            out.html.contains(
+                r#"Ada <kaca-stat data-kind="figure" data-id="penerima"></kaca-stat> orang."#
+            ),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("<pre><code>{{ figure(id=\"kode\") }}"),
+            "code stays as written: {}",
+            out.html
+        );
     }
 
     #[test]

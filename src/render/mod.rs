@@ -68,6 +68,9 @@ pub(crate) struct Shared {
     pub config_values: BTreeMap<String, Value>,
     /// Published files of each resource (by resource name).
     pub downloads: BTreeMap<String, Vec<crate::output::downloads::Download>>,
+    /// HTML of statistics placed in content, by (language, kind, id);
+    /// rendered once from the theme's macros after the environment exists.
+    pub placed: std::sync::OnceLock<BTreeMap<(String, String, String), String>>,
 }
 
 impl Shared {
@@ -168,12 +171,25 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
         asset_paths,
         config_values,
         downloads,
+        placed: std::sync::OnceLock::new(),
     });
 
     let env = environment(&shared, diagnostics);
     check_templates(&site, &env, diagnostics);
     if diagnostics.has_errors() {
         return outputs;
+    }
+    match stats_view::placed_snippets(&shared, &env) {
+        Ok(placed) => {
+            let _ = shared.placed.set(placed);
+        }
+        Err(error) => {
+            diagnostics.push(Diagnostic::error(
+                Some(Location::file("templates/partials/statistics.html")),
+                format!("cannot render placed statistics: {}", describe(&error)),
+            ));
+            return outputs;
+        }
     }
 
     let jobs = plan(&site);

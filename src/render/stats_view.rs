@@ -95,6 +95,26 @@ pub(crate) fn field_title(shared: &Shared, resource_name: &str, field: &str, lan
     }
 }
 
+/// Where a statistic is described in full: its programme page's section,
+/// or the figure register for statistics without a page.
+fn described_at(shared: &Shared, page: Option<&str>, anchor: &str, lang: &str) -> String {
+    let content = &shared.site.content;
+    let config = &shared.site.config;
+    let page_url = page
+        .and_then(|key| content.resolve(key, lang, config))
+        .map(|target| shared.url(content.target_path(target)));
+    match page_url {
+        Some(url) => format!("{url}#{anchor}"),
+        None => {
+            let prefix = config
+                .language(lang)
+                .map(|l| l.path_prefix.clone())
+                .unwrap_or_default();
+            shared.url(&format!("{prefix}{}", super::FIGURES_PAGE))
+        }
+    }
+}
+
 /// The row or column key of totals in cell ids (`table--total`).
 pub const TOTAL: &str = "total";
 
@@ -195,6 +215,7 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
     context! {
         id => decl.id,
         anchor => format!("angka-{}", decl.id),
+        url => described_at(shared, decl.origin.page.as_deref(), &format!("angka-{}", decl.id), lang),
         label => label(&decl.label, lang),
         value => figure.value.map(crate::data::schema::format_number),
         text => text,
@@ -401,4 +422,102 @@ pub(crate) fn register(shared: &Arc<Shared>, lang: &str) -> Value {
         })
         .collect();
     Value::from(groups)
+}
+
+/// Renders every figure and table once per language with the theme's
+/// `inline_figure` and `stat_table` macros, for placing in content.
+pub(crate) fn placed_snippets(
+    shared: &Arc<Shared>,
+    env: &minijinja::Environment<'static>,
+) -> Result<std::collections::BTreeMap<(String, String, String), String>, minijinja::Error> {
+    let mut placed = std::collections::BTreeMap::new();
+    let wanted: std::collections::BTreeSet<(String, String, String)> = shared
+        .site
+        .content
+        .pages
+        .iter()
+        .map(|p| (&p.lang, &p.body))
+        .chain(
+            shared
+                .site
+                .content
+                .sections
+                .iter()
+                .map(|s| (&s.lang, &s.body)),
+        )
+        .flat_map(|(lang, body)| {
+            body.placements
+                .iter()
+                .map(move |p| (lang.clone(), p.kind.clone(), p.id.clone()))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(placed);
+    }
+    let template = env.get_template("partials/statistics.html")?;
+    for (lang, kind, id) in wanted {
+        let captured = template.render_captured(context! { lang => lang })?;
+        let state = captured.state();
+        let html = match kind.as_str() {
+            "figure" => {
+                let figure = shared
+                    .site
+                    .statistics
+                    .figure(&id)
+                    .expect("placements were checked");
+                state.call_macro("inline_figure", &[figure_value(shared, figure, &lang)])?
+            }
+            _ => {
+                // The statistics section carries the table's anchor; a copy
+                // placed in the text must not repeat it.
+                let table = shared
+                    .site
+                    .statistics
+                    .table(&id)
+                    .expect("placements were checked");
+                state.call_macro(
+                    "stat_table",
+                    &[table_value(shared, table, &lang), Value::from(false)],
+                )?
+            }
+        };
+        placed.insert((lang, kind, id), html.trim().to_string());
+    }
+    Ok(placed)
+}
+
+/// Puts the rendered statistics where content placed them. A table on a
+/// line of its own replaces its whole paragraph (a table cannot sit in one).
+pub(crate) fn fill_placements(shared: &Shared, html: &str, lang: &str) -> String {
+    use crate::content::markdown::PLACEHOLDER;
+    if !html.contains(PLACEHOLDER) {
+        return html.to_string();
+    }
+    let Some(placed) = shared.placed.get() else {
+        return html.to_string();
+    };
+    let pattern = regex::Regex::new(&format!(
+        r#"(?:<p>)?<{PLACEHOLDER} data-kind="([a-z]+)" data-id="([a-z0-9-]+)"></{PLACEHOLDER}>(?:</p>)?"#
+    ))
+    .expect("a valid pattern");
+    pattern
+        .replace_all(html, |found: &regex::Captures<'_>| {
+            let key = (lang.to_string(), found[1].to_string(), found[2].to_string());
+            let snippet = placed.get(&key).cloned().unwrap_or_default();
+            let whole = &found[0];
+            match (&found[1], whole.starts_with("<p>"), whole.ends_with("</p>")) {
+                ("figure", true, true) => format!("<p>{snippet}</p>"),
+                ("figure", true, false) => format!("<p>{snippet}"),
+                ("figure", false, true) => format!("{snippet}</p>"),
+                ("figure", false, false) => snippet,
+                (_, true, true) => snippet,
+                // A table inside running text: close and reopen the paragraph.
+                (_, opens, closes) => format!(
+                    "{}{snippet}{}",
+                    if opens { "" } else { "</p>" },
+                    if closes { "" } else { "<p>" }
+                ),
+            }
+        })
+        .into_owned()
 }

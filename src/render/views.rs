@@ -79,7 +79,11 @@ impl Object for PageView {
             "path" => Value::from(page.path.as_str()),
             "lang" => Value::from(page.lang.as_str()),
             "slug" => Value::from(page.slug.as_str()),
-            "content" => Value::from_safe_string(page.body.html.clone()),
+            "content" => Value::from_safe_string(super::stats_view::fill_placements(
+                shared,
+                &page.body.html,
+                &page.lang,
+            )),
             "summary" => match &page.body.summary {
                 Some(summary) => Value::from_safe_string(summary.clone()),
                 None => Value::from(()),
@@ -174,7 +178,11 @@ impl Object for SectionView {
             "permalink" => Value::from(shared.permalink(&section.path)),
             "path" => Value::from(section.path.as_str()),
             "lang" => Value::from(section.lang.as_str()),
-            "content" => Value::from_safe_string(section.body.html.clone()),
+            "content" => Value::from_safe_string(super::stats_view::fill_placements(
+                shared,
+                &section.body.html,
+                &section.lang,
+            )),
             "toc" => Value::from_serialize(&section.body.toc),
             "pages" => PageList::value(shared, section.pages.clone()),
             "page_count" => Value::from(section.pages.len()),

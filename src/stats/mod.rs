@@ -85,6 +85,65 @@ impl Statistics {
     }
 }
 
+/// Every `{{ figure(id=...) }}` and `{{ table(id=...) }}` in content must
+/// name a declared statistic.
+pub fn check_placements(
+    content: &crate::content::Content,
+    statistics: &Statistics,
+    diagnostics: &mut Diagnostics,
+) {
+    let bodies = content.pages.iter().map(|p| (&p.file, &p.body)).chain(
+        content
+            .sections
+            .iter()
+            .filter_map(|s| s.file.as_ref().map(|f| (f, &s.body))),
+    );
+    for (file, body) in bodies {
+        for placement in &body.placements {
+            let exists = match placement.kind.as_str() {
+                "figure" => statistics.figure(&placement.id).is_some(),
+                _ => statistics.table(&placement.id).is_some(),
+            };
+            if exists {
+                continue;
+            }
+            let candidates: Vec<&str> = match placement.kind.as_str() {
+                "figure" => statistics
+                    .figures
+                    .iter()
+                    .map(|f| f.decl.id.as_str())
+                    .collect(),
+                _ => statistics
+                    .tables
+                    .iter()
+                    .map(|t| t.decl.id.as_str())
+                    .collect(),
+            };
+            let what = if placement.kind == "figure" {
+                "figure"
+            } else {
+                "table or series"
+            };
+            let hint = match crate::diagnostics::did_you_mean(&placement.id, candidates) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "declare it in a data/stats/*.toml file, or use the id of an existing {what}"
+                ),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(Location::at(file, placement.line, placement.column)),
+                    format!(
+                        "`{}(id=\"{}\")` names a {what} that is not declared",
+                        placement.kind, placement.id
+                    ),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+}
+
 /// Running totals of one group.
 #[derive(Debug, Default, Clone)]
 struct Accumulator {
