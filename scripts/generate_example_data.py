@@ -74,6 +74,7 @@ POPULATION_WEIGHTS = {
 
 SEX = ["L", "P"]
 SEX_EN = {"L": "Male", "P": "Female"}
+SEX_ID = {"L": "Laki-laki", "P": "Perempuan"}
 
 # Occupation: (recipients, share of women, district weights, age-band weights).
 # District weights in the order of KECAMATAN_NAMES; fishers and fish farmers
@@ -467,6 +468,8 @@ def sex_field(rows, column):
         "quasi-identifier",
         constraints={"required": True, "enum": values},
         labels_en=labels(SEX_EN, values),
+        # Written out in Indonesian too: charts and tables show these, not the codes.
+        labels_id=labels(SEX_ID, values),
     )
 
 

@@ -5,6 +5,7 @@
 //! `config` → `content` (+ theme) → `render` → `output`.
 //! [`build`] calls them in order and is the whole program in short.
 
+pub mod chart;
 pub mod config;
 pub mod content;
 pub mod data;

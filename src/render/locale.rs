@@ -5,13 +5,14 @@
 
 use icu::calendar::{Date, Gregorian};
 use icu::datetime::FixedCalendarDateTimeFormatter;
-use icu::datetime::fieldsets::{YM, YMD};
+use icu::datetime::fieldsets::{M, YM, YMD};
 use icu::decimal::DecimalFormatter;
 use icu::decimal::input::Decimal;
 use icu::locale::Locale;
 
 pub struct LocaleFormat {
     month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
+    short_month: FixedCalendarDateTimeFormatter<Gregorian, M>,
     long_date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     short_date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     decimal: DecimalFormatter,
@@ -31,8 +32,11 @@ impl LocaleFormat {
             .map_err(|e| format!("no number format for `{locale}`: {e}"))?;
         let month = FixedCalendarDateTimeFormatter::try_new((&locale).into(), YM::long())
             .map_err(|e| format!("no month format for `{locale}`: {e}"))?;
+        let short_month = FixedCalendarDateTimeFormatter::try_new((&locale).into(), M::medium())
+            .map_err(|e| format!("no month format for `{locale}`: {e}"))?;
         Ok(LocaleFormat {
             month,
+            short_month,
             long_date,
             short_date,
             decimal,
@@ -74,6 +78,14 @@ impl LocaleFormat {
         }
     }
 
+    /// `Agu` / `Aug`, for chart axes.
+    pub fn short_month(&self, month: u8) -> String {
+        match Date::try_new_gregorian(2000, month, 1) {
+            Ok(date) => self.short_month.format(&date).to_string(),
+            Err(_) => month.to_string(),
+        }
+    }
+
     /// `Agustus 2025` / `August 2025`.
     pub fn month(&self, year: i32, month: u8) -> String {
         match Date::try_new_gregorian(year, month, 1) {
@@ -111,5 +123,7 @@ mod tests {
         assert_eq!(id.number(100.563, 1), "100,6");
         assert_eq!(id.month(2025, 8), "Agustus 2025");
         assert_eq!(en.month(2025, 8), "August 2025");
+        assert_eq!(id.short_month(8), "Agu");
+        assert_eq!(en.short_month(8), "Aug");
     }
 }

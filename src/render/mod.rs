@@ -238,6 +238,7 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
         );
     }
     outputs.extend(alias_redirects(&site, diagnostics));
+    outputs.extend(stats_view::chart_files(&shared));
     let register = crate::output::figures::files(&site, &outputs);
     outputs.extend(register);
     outputs

@@ -8,8 +8,10 @@ use std::sync::Arc;
 use minijinja::{Value, context};
 
 use super::Shared;
+use crate::chart::{ChartData, Shape};
 use crate::data::package::Resource;
-use crate::stats::declare::{Kind, Labels, Period, Qualifier};
+use crate::render::{Contents, OutputFile};
+use crate::stats::declare::{ChartKind, Kind, Labels, Period, Qualifier};
 use crate::stats::{FigureResult, TableResult};
 
 /// The text of a number as shown: `7.140`, `65,5%`, `–` when unknown.
@@ -306,9 +308,13 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
     } else {
         Vec::new()
     };
+    let chart = chart_svg(shared, table, lang, false);
     context! {
         id => decl.id,
         anchor => format!("tabel-{}", decl.id),
+        chart_svg => chart.map(Value::from_safe_string),
+        chart_svg_url => (decl.chart != ChartKind::None).then(|| shared.url(&chart_path(&decl.id, lang, &shared.site.config.default_language, "svg"))),
+        chart_csv_url => (decl.chart != ChartKind::None).then(|| shared.url(&chart_path(&decl.id, lang, &shared.site.config.default_language, "csv"))),
         label => label(&decl.label, lang),
         unit => unit_text(&decl.unit, lang),
         as_of_text => date_text(shared, lang, decl.as_of.as_deref()),
@@ -520,4 +526,153 @@ pub(crate) fn fill_placements(shared: &Shared, html: &str, lang: &str) -> String
             }
         })
         .into_owned()
+}
+
+/// Where a chart's files are: `data/charts/<id>.svg` in the default
+/// language, `data/charts/<id>.en.svg` in others; one CSV for all.
+pub(crate) fn chart_path(id: &str, lang: &str, default_language: &str, extension: &str) -> String {
+    if extension == "csv" || lang == default_language {
+        format!("data/charts/{id}.{extension}")
+    } else {
+        format!("data/charts/{id}.{lang}.{extension}")
+    }
+}
+
+/// The table drawn as its declared chart, in `lang`.
+pub(crate) fn chart_svg(
+    shared: &Shared,
+    table: &TableResult,
+    lang: &str,
+    standalone: bool,
+) -> Option<String> {
+    let decl = &table.decl;
+    let shape = match decl.chart {
+        ChartKind::None => return None,
+        ChartKind::Bar => Shape::Bar,
+        ChartKind::StackedBar => Shape::StackedBar,
+        ChartKind::Column => Shape::Column,
+        ChartKind::Line => Shape::Line,
+    };
+    let query = &decl.query;
+    let row_field = query.by.first().cloned().unwrap_or_default();
+    let column_field = query.by.get(1).cloned().unwrap_or_default();
+    let rows: Vec<String> = table
+        .rows
+        .iter()
+        .map(|r| group_label(shared, &query.resource, &row_field, r, query.period, lang))
+        .collect();
+    let short_rows: Vec<String> = table
+        .rows
+        .iter()
+        .map(|r| match query.period {
+            Some(Period::Month) => r
+                .get(5..7)
+                .and_then(|m| m.parse().ok())
+                .map(|m| shared.format(lang).short_month(m))
+                .unwrap_or_else(|| r.clone()),
+            _ => r.clone(),
+        })
+        .collect();
+    let parts: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| group_label(shared, &query.resource, &column_field, c, None, lang))
+        .collect();
+    let texts: Vec<Vec<String>> = table
+        .cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| number_text(shared, lang, *v, &decl.unit))
+                .collect()
+        })
+        .collect();
+    let totals: Vec<String> = table
+        .cells
+        .iter()
+        .map(|row| number_text(shared, lang, Some(row.iter().flatten().sum()), &decl.unit))
+        .collect();
+    let title = label(&decl.label, lang);
+    let missing = shared
+        .site
+        .theme
+        .strings
+        .get(lang)
+        .and_then(|s| s.get("no_data"))
+        .cloned()
+        .unwrap_or_else(|| "–".to_string());
+    let data = ChartData {
+        id: &format!("grafik-{}", decl.id),
+        title: &title,
+        shape,
+        rows,
+        short_rows,
+        parts,
+        values: table.cells.clone(),
+        texts,
+        totals,
+        missing_text: &missing,
+    };
+    Some(crate::chart::svg(&data, standalone))
+}
+
+/// Every chart as a standalone SVG per language and a CSV of exactly the
+/// numbers it plots, at stable URLs for embedding and checking.
+pub(crate) fn chart_files(shared: &Shared) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    let default_language = &shared.site.config.default_language;
+    for table in &shared.site.statistics.tables {
+        if table.decl.chart == ChartKind::None {
+            continue;
+        }
+        for language in &shared.site.config.languages {
+            if let Some(svg) = chart_svg(shared, table, &language.code, true) {
+                files.push(OutputFile {
+                    path: chart_path(&table.decl.id, &language.code, default_language, "svg"),
+                    contents: Contents::Bytes(svg.into_bytes()),
+                    origin: format!("the chart of `{}`", table.decl.id),
+                });
+            }
+        }
+        files.push(OutputFile {
+            path: chart_path(&table.decl.id, default_language, default_language, "csv"),
+            contents: Contents::Bytes(chart_csv(table).into_bytes()),
+            origin: format!("the chart data of `{}`", table.decl.id),
+        });
+    }
+    files
+}
+
+/// The plotted numbers in machine form: one row per bar or period.
+fn chart_csv(table: &TableResult) -> String {
+    let query = &table.decl.query;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut header = vec![query.by.first().cloned().unwrap_or_default()];
+    if table.columns.is_empty() {
+        header.push(
+            query
+                .field
+                .clone()
+                .map(|f| format!("{}_{f}", query.measure.name()))
+                .unwrap_or_else(|| query.measure.name().to_string()),
+        );
+    } else {
+        header.extend(table.columns.iter().cloned());
+    }
+    let _ = writer.write_record(
+        header
+            .iter()
+            .map(|h| crate::output::downloads::neutralise_formula(h)),
+    );
+    for (row, cells) in table.rows.iter().zip(&table.cells) {
+        let mut record = vec![crate::output::downloads::neutralise_formula(row)];
+        record.extend(cells.iter().map(|v| {
+            v.map(crate::data::schema::format_number)
+                .unwrap_or_default()
+        }));
+        let _ = writer.write_record(&record);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
