@@ -959,3 +959,76 @@ fn figures_and_tables_are_placed_in_text_by_id() {
     let english = read(out, "en/program/pelatihan/index.html");
     assert!(english.contains(r#"had <a class="inline-figure" href="/en/program/pelatihan/#angka-peserta" title="Trainees"><data value="4" data-figure="peserta">4</data> people</a>."#));
 }
+
+/// The example portal reproduces every published total of the sources
+/// (shared/facts.md) from its synthetic data, and each reported figure
+/// reconciles with the one computed from data.
+#[test]
+fn example_portal_reproduces_the_published_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("public");
+    assert_clean(&build_into(&common::repository(), &output));
+    let register: serde_json::Value =
+        serde_json::from_str(&read(&output, "data/figures.json")).unwrap();
+    let figures = register["figures"].as_array().unwrap();
+    let value = |id: &str| -> f64 {
+        let figure = figures
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("no figure `{id}`"));
+        assert_eq!(figure["kind"], "computed", "{id} must come from data");
+        figure["value"].as_f64().unwrap()
+    };
+    assert_eq!(value("subsidi-iuran-penerima"), 7140.0);
+    assert_eq!(value("subsidi-iuran-jumlah-pekerjaan"), 6.0);
+    assert_eq!(value("kuota-gratis"), 7100.0);
+    assert_eq!(value("kuota-tambahan-pemprov"), 12000.0);
+    assert_eq!(value("cakupan-balikpapan"), 65.0);
+    assert_eq!(value("cakupan-kaltim-daerah-penuh"), 2.0);
+    assert_eq!(value("bursa-kerja-perusahaan"), 102.0);
+    assert!(value("bursa-kerja-lowongan") > 1700.0);
+    assert_eq!(value("pelatihan-jenis"), 6.0);
+    assert_eq!(value("pelatihan-peserta"), 68.0);
+    assert_eq!(value("pemagangan-perusahaan"), 3.0);
+    assert_eq!(value("pemagangan-peserta"), 19.0);
+    assert_eq!(value("kaki-palsu-penerima"), 13.0);
+    assert_eq!(value("sembako-lansia-penerima"), 80.0);
+    assert_eq!(value("sembako-lansia-bulan"), 12.0);
+
+    let mut reconciled = 0;
+    for figure in figures {
+        if let Some(reconciliation) = figure["reconciliation"].as_object() {
+            assert_eq!(reconciliation["agrees"], true, "{}", figure["id"]);
+            reconciled += 1;
+        }
+    }
+    assert!(
+        reconciled >= 10,
+        "only {reconciled} reported figures were reconciled"
+    );
+
+    // The published package describes its files truthfully.
+    let package: serde_json::Value =
+        serde_json::from_str(&read(&output, "data/datapackage.json")).unwrap();
+    for resource in package["resources"].as_array().unwrap() {
+        let path = format!("data/{}", resource["path"].as_str().unwrap());
+        let bytes = std::fs::read(output.join(&path)).unwrap();
+        assert_eq!(
+            resource["bytes"].as_u64().unwrap(),
+            bytes.len() as u64,
+            "{path}"
+        );
+        assert_eq!(
+            resource["hash"].as_str().unwrap(),
+            format!("sha256:{}", common::sha256_hex(&bytes)),
+            "{path}"
+        );
+        assert_ne!(
+            resource["persons"], true,
+            "person-level rows published: {path}"
+        );
+    }
+    // Person-level data is offered as aggregates only.
+    assert!(!exists(&output, "data/subsidi_iuran_penerima.csv"));
+    assert!(exists(&output, "data/subsidi_iuran_penerima/index.html"));
+}
