@@ -397,6 +397,39 @@ fn over_time(data: &ChartData<'_>) -> (f64, String) {
     (base + 2.0 * FONT + 16.0, out)
 }
 
+/// A value against its target: a track for the target, filled to the
+/// value (an overshoot is marked past the track's end), with the numbers
+/// written above it.
+pub fn progress(id: &str, title: &str, caption: &str, value: f64, target: f64) -> String {
+    let id = escape_html(id);
+    let share = if target > 0.0 { value / target } else { 0.0 };
+    let track = WIDTH - 2.0 * EDGE - 12.0;
+    let filled = track * share.clamp(0.0, 1.0);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<svg class=\"chart progress\" role=\"img\" aria-labelledby=\"{id}-judul {id}-isi\" viewBox=\"0 0 {WIDTH} 48\" width=\"{WIDTH}\" height=\"48\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif\" font-size=\"{FONT}\"><title id=\"{id}-judul\">{}</title><desc id=\"{id}-isi\">{}</desc>",
+        escape_html(title),
+        escape_html(caption)
+    );
+    let _ = write!(
+        out,
+        "<text x=\"{EDGE}\" y=\"{FONT}\" fill=\"{INK}\">{}</text><rect x=\"{EDGE}\" y=\"22\" width=\"{track:.1}\" height=\"18\" fill=\"#ffffff\" stroke=\"{MUTED}\" stroke-width=\"1\"/><rect x=\"{EDGE}\" y=\"22\" width=\"{filled:.1}\" height=\"18\" fill=\"{}\"/>",
+        escape_html(caption),
+        FILLS[0]
+    );
+    if share > 1.0 {
+        let _ = write!(
+            out,
+            "<path d=\"M{:.1} 22l10 9-10 9z\" fill=\"{}\"/>",
+            EDGE + track,
+            FILLS[0]
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +485,22 @@ mod tests {
         assert!(svg.contains("<pattern id=\"uji-pola-1\""));
         assert!(svg.contains("fill=\"url(#uji-pola-1)\""));
         assert!(svg.contains(">P</text>"), "legend names the parts");
+    }
+
+    #[test]
+    fn progress_fills_to_the_share_and_says_it() {
+        let svg = progress("p", "Cakupan", "65% dari target 100%", 65.0, 100.0);
+        assert!(svg.contains("<desc id=\"p-isi\">65% dari target 100%</desc>"));
+        let track = WIDTH - 2.0 * EDGE - 12.0;
+        assert!(
+            svg.contains(&format!(
+                "width=\"{:.1}\" height=\"18\" fill=\"#0b5563\"",
+                track * 0.65
+            )),
+            "{svg}"
+        );
+        assert!(!svg.contains("<path"), "no overshoot mark");
+        assert!(progress("q", "x", "y", 120.0, 100.0).contains("<path"));
     }
 
     #[test]

@@ -138,15 +138,26 @@ fn run_stages(
     timings.push(("content", clock.lap()));
 
     let package = data::package::load(root, diagnostics);
+    let package_broken = matches!(package, data::package::Loaded::Broken);
+    let package = match package {
+        data::package::Loaded::Package(package) => Some(package),
+        _ => None,
+    };
     let page_exists = |key: &str| content.has_page(key, &config.default_language);
-    let declarations =
-        stats::declare::load(root, &config, package.as_ref(), &page_exists, diagnostics);
+    let declarations = stats::declare::load(
+        root,
+        &config,
+        package.as_ref(),
+        package_broken,
+        &page_exists,
+        diagnostics,
+    );
     timings.push(("declare", clock.lap()));
     let statistics = match &package {
         Some(package) => stats::compute(package, &declarations, diagnostics),
         None => stats::Statistics::default(),
     };
-    stats::check_placements(&content, &statistics, diagnostics);
+    stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);
     timings.push(("compute", clock.lap()));
     if diagnostics.has_errors() {
         return None;

@@ -207,6 +207,9 @@ fn place_statistics<'a>(
             return;
         };
         let mut last = 0;
+        // Where to look for the next shortcode in the file, so each one is
+        // reported at its own column.
+        let mut search_from = range.start;
         for found in pattern.captures_iter(&text) {
             let whole = found.get(0).expect("a match has a whole");
             if whole.start() > last {
@@ -216,10 +219,11 @@ fn place_statistics<'a>(
                 ));
             }
             // Where the shortcode is in the file, for messages.
-            let at = input.text[range.start..]
+            let at = input.text[search_from..]
                 .find("{{")
-                .map(|i| range.start + i)
-                .unwrap_or(range.start);
+                .map(|i| search_from + i)
+                .unwrap_or(search_from);
+            search_from = (at + 2).min(input.text.len());
             let (line, column) = line_column(input.text, at);
             placements.push(Placement {
                 kind: found[1].to_string(),

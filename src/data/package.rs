@@ -112,9 +112,27 @@ fn quoted(text: &str) -> String {
     format!("\"{text}\"")
 }
 
-/// Reads `data/datapackage.json`. A site without a `data/` folder or
-/// without the file has no data: that is not an error.
-pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
+/// What `data/` holds.
+#[derive(Debug)]
+pub enum Loaded {
+    /// No `data/datapackage.json`: the site has no data, which is fine.
+    Missing,
+    /// The file exists but has problems, all reported.
+    Broken,
+    Package(Package),
+}
+
+/// Reads `data/datapackage.json`.
+pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Loaded {
+    let errors_before = diagnostics.error_count();
+    match read_package(root, diagnostics) {
+        Some(package) if diagnostics.error_count() == errors_before => Loaded::Package(package),
+        None if !root.join(DATA_DIR).join(PACKAGE_FILE).exists() => Loaded::Missing,
+        _ => Loaded::Broken,
+    }
+}
+
+fn read_package(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
     let data_dir = root.join(DATA_DIR);
     let path = data_dir.join(PACKAGE_FILE);
     let shown = PathBuf::from(DATA_DIR).join(PACKAGE_FILE);
@@ -153,7 +171,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
                         strip_json_position(&error.to_string())
                     ),
                 )
-                .with_hint("check commas and quotes; a JSON validator shows the exact spot"),
+                .with_hint(json_hint(&error)),
             );
             return None;
         }
@@ -171,6 +189,15 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
     };
     let errors_before = diagnostics.error_count();
     let mut resources = Vec::new();
+    // Names of every resource written, loaded or not: a reference to one
+    // that failed to load is not reported again.
+    let declared: Vec<String> = raw
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
     match raw.get("resources") {
         Some(Value::Array(items)) => {
             for item in items {
@@ -197,7 +224,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
         }
         names.push(&resource.name);
     }
-    check_foreign_keys(&resources, &locator, diagnostics);
+    check_foreign_keys(&resources, &declared, &locator, diagnostics);
     if diagnostics.error_count() > errors_before {
         return None;
     }
@@ -208,6 +235,20 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
         resources,
         raw,
     })
+}
+
+/// "expected `,`" at the start of a line nearly always means the comma is
+/// missing at the end of the line before.
+fn json_hint(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    if message.starts_with("expected `,`") && error.line() > 1 {
+        format!(
+            "a `,` is probably missing at the end of line {}",
+            error.line() - 1
+        )
+    } else {
+        "check commas and quotes; a JSON validator shows the exact spot".to_string()
+    }
 }
 
 fn strip_json_position(message: &str) -> String {
@@ -587,19 +628,25 @@ fn read_schema(
             ));
         }
         let type_name = string(map, "type").unwrap_or_else(|| "string".into());
-        let Some(field_type) = FieldType::parse(&type_name) else {
-            let hint = match did_you_mean(&type_name, FieldType::NAMES) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("kaca reads the types {}", FieldType::NAMES.join(", ")),
-            };
-            diagnostics.push(
-                Diagnostic::error(
-                    field_at("type"),
-                    format!("resource `{resource}`, field `{name}`: unknown type `{type_name}`"),
-                )
-                .with_hint(hint),
-            );
-            continue;
+        let field_type = match FieldType::parse(&type_name) {
+            Some(field_type) => field_type,
+            None => {
+                let hint = match did_you_mean(&type_name, FieldType::NAMES) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("kaca reads the types {}", FieldType::NAMES.join(", ")),
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        field_at("type"),
+                        format!(
+                            "resource `{resource}`, field `{name}`: unknown type `{type_name}`"
+                        ),
+                    )
+                    .with_hint(hint),
+                );
+                // Kept as text so keys naming the field are not reported again.
+                FieldType::String
+            }
         };
         let mut constraints = Constraints::default();
         if let Some(Value::Object(c)) = map.get("constraints") {
@@ -791,10 +838,16 @@ fn read_schema(
 /// read).
 fn check_foreign_keys(
     resources: &[Resource],
+    declared: &[String],
     locator: &Locator<'_>,
     diagnostics: &mut Diagnostics,
 ) {
     for resource in resources {
+        // A duplicated name is reported already; its keys would be checked
+        // against the wrong resource.
+        if resources.iter().filter(|r| r.name == resource.name).count() > 1 {
+            continue;
+        }
         for key in &resource.foreign_keys {
             if key.resource.is_empty() {
                 for field in &key.reference_fields {
@@ -808,6 +861,7 @@ fn check_foreign_keys(
                 continue;
             }
             match resources.iter().find(|r| r.name == key.resource) {
+                None if declared.contains(&key.resource) => {}
                 None => diagnostics.push(
                     Diagnostic::error(
                         locator.at(&[&quoted(&resource.name), "\"foreignKeys\""]),

@@ -22,8 +22,6 @@ pub struct Row<'a> {
     pub cells: &'a [Cell<'a>],
     /// 1-based number of the data record (the header is not a record).
     pub record: u64,
-    /// 1-based line in the file where the record starts.
-    pub line: u64,
 }
 
 /// What reading a resource found out.
@@ -33,10 +31,18 @@ pub struct Scan {
     pub bytes: u64,
     /// Hex SHA-256 of the file as read.
     pub sha256: String,
-    /// Listed problems (at most `LISTED_PER_RESOURCE`).
+    /// Listed problems (at most `LISTED_PER_RESOURCE`), with their lines.
     pub problems: Vec<Diagnostic>,
     /// All problems, listed or not.
     pub problem_count: usize,
+    /// Things that read but look wrong.
+    pub warnings: Vec<Diagnostic>,
+    /// Byte offset of the first problem not listed, for its line.
+    pub first_unlisted_line: Option<usize>,
+    /// Byte offset in the file of each listed problem, resolved to a line
+    /// when reading ends.
+    offsets: Vec<u64>,
+    first_unlisted_offset: Option<u64>,
     /// Key tuples seen for the field lists others refer to.
     pub keys: HashMap<Vec<String>, HashSet<Vec<String>>>,
 }
@@ -75,13 +81,16 @@ pub fn scan(
     let file = match std::fs::File::open(&resource.absolute) {
         Ok(file) => file,
         Err(error) => {
-            scan.problem(Diagnostic::error(
-                Some(Location::file(&resource.shown)),
-                format!(
-                    "resource `{}`: cannot read the file: {error}",
-                    resource.name
+            scan.problem(
+                0,
+                Diagnostic::error(
+                    Some(Location::file(&resource.shown)),
+                    format!(
+                        "resource `{}`: cannot read the file: {error}",
+                        resource.name
+                    ),
                 ),
-            ));
+            );
             return scan;
         }
     };
@@ -91,24 +100,96 @@ pub fn scan(
         bytes: 0,
     };
     let result = read_rows(resource, known, wanted_keys, &mut source, &mut scan, visit);
-    if let Err(problem) = result {
-        scan.problem(problem);
+    if let Err((offset, problem)) = result {
+        scan.problem(offset, problem);
     }
     // Hash to the end even when reading stopped early, so `bytes` and the
     // hash always describe the whole file.
     let _ = std::io::copy(&mut source, &mut std::io::sink());
     scan.bytes = source.bytes;
     scan.sha256 = crate::render::hex(&source.hasher.finalize());
+    scan.resolve_lines(resource);
     scan
 }
 
 impl Scan {
-    fn problem(&mut self, diagnostic: Diagnostic) {
+    /// Records a problem of the record starting at byte `offset`.
+    fn problem(&mut self, offset: u64, diagnostic: Diagnostic) {
         self.problem_count += 1;
         if self.problems.len() < LISTED_PER_RESOURCE {
             self.problems.push(diagnostic);
+            self.offsets.push(offset);
+        } else if self.first_unlisted_offset.is_none() {
+            self.first_unlisted_offset = Some(offset);
         }
     }
+
+    /// Turns byte offsets into line numbers with one more pass over the
+    /// file. The csv crate's own line count is wrong for CRLF files
+    /// (rust-csv issue 395), and spreadsheets write CRLF.
+    fn resolve_lines(&mut self, resource: &Resource) {
+        let mut wanted: Vec<u64> = self.offsets.clone();
+        wanted.extend(self.first_unlisted_offset);
+        if wanted.is_empty() {
+            return;
+        }
+        let lines = lines_at(&resource.absolute, &wanted);
+        for (diagnostic, offset) in self.problems.iter_mut().zip(&self.offsets) {
+            // A position at or past the end (an empty file) has no line.
+            if *offset >= self.bytes {
+                continue;
+            }
+            if let Some(location) = &mut diagnostic.location
+                && let Some(line) = lines.get(offset)
+            {
+                location.line = Some(*line);
+            }
+        }
+        self.first_unlisted_line = self
+            .first_unlisted_offset
+            .and_then(|o| lines.get(&o).copied());
+    }
+}
+
+/// The 1-based line of each byte offset in a file.
+fn lines_at(path: &std::path::Path, offsets: &[u64]) -> HashMap<u64, usize> {
+    let mut sorted: Vec<u64> = offsets.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut result = HashMap::new();
+    let Ok(file) = std::fs::File::open(path) else {
+        return result;
+    };
+    let mut reader = std::io::BufReader::new(file);
+    let mut buffer = [0u8; 1 << 16];
+    let mut position = 0u64;
+    let mut line = 1usize;
+    let mut next = sorted.into_iter().peekable();
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &byte in &buffer[..read] {
+            // In CRLF files the csv crate places a record at the `\n` that
+            // ends the line before it, so a line end at the offset counts.
+            if byte == b'\n' {
+                line += 1;
+            }
+            while next.peek() == Some(&position) {
+                result.insert(position, line);
+                next.next();
+            }
+            position += 1;
+        }
+        if next.peek().is_none() {
+            break;
+        }
+    }
+    for offset in next {
+        result.insert(offset, line);
+    }
+    result
 }
 
 fn read_rows(
@@ -118,7 +199,7 @@ fn read_rows(
     source: &mut Hashing<std::io::BufReader<std::fs::File>>,
     scan: &mut Scan,
     visit: &mut dyn FnMut(&Row<'_>),
-) -> Result<(), Diagnostic> {
+) -> Result<(), (u64, Diagnostic)> {
     let dialect = &resource.dialect;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
@@ -134,30 +215,36 @@ fn read_rows(
             csv::Trim::None
         })
         .from_reader(source);
-    let at = |line: u64| Location::line(&resource.shown, line as usize);
+    // Lines are filled in from byte offsets when reading ends.
+    let here = || Some(Location::file(&resource.shown));
     let name = &resource.name;
     let mut record = csv::ByteRecord::new();
 
     if dialect.header {
         if !read_record(&mut reader, &mut record, resource)? {
-            return Err(Diagnostic::error(
-                Some(Location::file(&resource.shown)),
-                format!("resource `{name}`: the file is empty; it needs at least the header row"),
-            )
-            .with_hint(format!(
-                "write the header: {}",
-                resource
-                    .fields
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )));
+            return Err((
+                0,
+                Diagnostic::error(
+                    Some(Location::file(&resource.shown)),
+                    format!(
+                        "resource `{name}`: the file is empty; it needs at least the header row"
+                    ),
+                )
+                .with_hint(format!(
+                    "write the header: {}",
+                    resource
+                        .fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )),
+            ));
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(1);
+        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
         if record.iter().any(|h| std::str::from_utf8(h).is_err()) || record.as_slice().contains(&0)
         {
-            return Err(not_utf8(resource, line, 0, "(header)"));
+            return Err((offset, not_utf8(resource, 0, "(header)")));
         }
         let headers: Vec<String> = record
             .iter()
@@ -191,14 +278,35 @@ fn read_rows(
                 (Some(found), None) => format!("the header has an extra column `{found}`"),
                 (None, None) => "the header differs from the schema".to_string(),
             };
-            return Err(
-                Diagnostic::error(Some(at(line)), format!("resource `{name}`: {what}")).with_hint(
-                    format!(
-                        "the header must list the schema's fields in order: {}",
-                        expected.join(",")
-                    ),
+            // One column holding the schema's names with another separator:
+            // the file's delimiter is not the declared one.
+            let separator = [';', '\t', '|', ',']
+                .into_iter()
+                .filter(|c| *c as u32 != u32::from(dialect.delimiter))
+                .find(|c| headers.len() == 1 && expected.len() > 1 && headers[0].contains(*c));
+            let hint = match separator {
+                Some(c) => format!(
+                    "the file separates its columns with `{}`: declare \"dialect\": {{\"delimiter\": \"{}\"}} for the resource in datapackage.json",
+                    if c == '\t' {
+                        "tab".to_string()
+                    } else {
+                        c.to_string()
+                    },
+                    if c == '\t' {
+                        "\\t".to_string()
+                    } else {
+                        c.to_string()
+                    }
                 ),
-            );
+                None => format!(
+                    "the header must list the schema's fields in order: {}",
+                    expected.join(",")
+                ),
+            };
+            return Err((
+                offset,
+                Diagnostic::error(here(), format!("resource `{name}`: {what}")).with_hint(hint),
+            ));
         }
     }
 
@@ -264,26 +372,41 @@ fn read_rows(
         .collect();
     let mut self_keys: HashMap<Vec<usize>, HashSet<Vec<String>>> = HashMap::new();
 
+    let mut thousands_warned = vec![false; field_count];
     let mut number = 0u64;
     while read_record(&mut reader, &mut record, resource)? {
         number += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
         if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) && field_count > 1 {
             // A blank line: not a record.
             number -= 1;
             continue;
         }
         if record.len() != field_count {
-            scan.problem(
-                Diagnostic::error(
-                    Some(at(line)),
+            // A value running over lines to the end: a quote never closed.
+            let swallowed = record
+                .iter()
+                .position(|value| value.contains(&b'\n'))
+                .filter(|_| record.len() < field_count);
+            let diagnostic = match swallowed {
+                Some(index) => Diagnostic::error(
+                    here(),
+                    format!(
+                        "resource `{name}`, record {number}: a quote opens in field `{}` and is never closed, so the rest of the file was read as one value",
+                        resource.fields.get(index).map(|f| f.name.as_str()).unwrap_or("?")
+                    ),
+                )
+                .with_hint("close the quote; a quote inside a value is written twice (\"\")"),
+                None => Diagnostic::error(
+                    here(),
                     format!(
                         "resource `{name}`, record {number}: has {} values where the schema has {field_count} fields",
                         record.len()
                     ),
                 )
                 .with_hint("check for a missing or extra delimiter, or an unclosed quote on this or the line before"),
-            );
+            };
+            scan.problem(offset, diagnostic);
             continue;
         }
         let mut texts: Vec<&str> = Vec::with_capacity(field_count);
@@ -291,11 +414,9 @@ fn read_rows(
             match std::str::from_utf8(bytes) {
                 Ok(text) => texts.push(text),
                 Err(_) => {
-                    return Err(not_utf8(
-                        resource,
-                        line,
-                        number,
-                        &resource.fields[index].name,
+                    return Err((
+                        offset,
+                        not_utf8(resource, number, &resource.fields[index].name),
                     ));
                 }
             }
@@ -304,6 +425,21 @@ fn read_rows(
         let mut row_ok = true;
         for (index, field) in resource.fields.iter().enumerate() {
             let text = texts[index];
+            if !thousands_warned[index] && super::schema::looks_like_thousands(field, text) {
+                thousands_warned[index] = true;
+                scan.warnings.push(
+                    Diagnostic::warning(
+                        Some(Location::file(&resource.shown)),
+                        format!(
+                            "resource `{name}`, field `{}`: value `{text}` is read as {}; if it is {} (Indonesian thousands), declare \"groupChar\": \".\" and \"decimalChar\": \",\"",
+                            field.name,
+                            text.trim(),
+                            text.trim().replace('.', "")
+                        ),
+                    )
+                    .with_hint("without groupChar a dot is a decimal point"),
+                );
+            }
             let cell = match field
                 .read(text)
                 .and_then(|cell| field.check(&cell, text).map(|()| cell))
@@ -312,8 +448,9 @@ fn read_rows(
                 Err(broken) => {
                     row_ok = false;
                     scan.problem(
+                        offset,
                         Diagnostic::error(
-                            Some(at(line)),
+                            here(),
                             format!(
                                 "resource `{name}`, record {number}, field `{}`: value `{}` {} (rule: {})",
                                 field.name,
@@ -332,8 +469,8 @@ fn read_rows(
                 && !seen.insert(cell.canonical())
             {
                 row_ok = false;
-                scan.problem(Diagnostic::error(
-                    Some(at(line)),
+                scan.problem(offset, Diagnostic::error(
+                    here(),
                     format!(
                         "resource `{name}`, record {number}, field `{}`: value `{}` appears more than once (rule: unique)",
                         field.name,
@@ -350,8 +487,8 @@ fn read_rows(
             let key = key_of(&primary);
             if !primary_seen.insert(key.clone()) {
                 row_ok = false;
-                scan.problem(Diagnostic::error(
-                    Some(at(line)),
+                scan.problem(offset, Diagnostic::error(
+                    here(),
                     format!(
                         "resource `{name}`, record {number}: primary key ({}) = ({}) appears more than once (rule: primaryKey)",
                         resource.primary_key.join(", "),
@@ -368,8 +505,9 @@ fn read_rows(
             if !set.contains(&key) {
                 row_ok = false;
                 scan.problem(
+                    offset,
                     Diagnostic::error(
-                        Some(at(line)),
+                        here(),
                         format!(
                             "resource `{name}`, record {number}: value ({}) is not in {target} (rule: foreignKey)",
                             key.join(", ")
@@ -383,7 +521,7 @@ fn read_rows(
             self_keys.entry(to.clone()).or_default().insert(key_of(to));
             let key = key_of(from);
             if !key.iter().all(String::is_empty) {
-                pending_self.push((key, number, line));
+                pending_self.push((key, number, offset));
             }
         }
         for (fields, indices) in &wanted {
@@ -397,7 +535,6 @@ fn read_rows(
             visit(&Row {
                 cells: &cells,
                 record: number,
-                line,
             });
         }
     }
@@ -405,10 +542,10 @@ fn read_rows(
     for (from, to) in &self_references {
         let _ = from;
         if let Some(set) = self_keys.get(to) {
-            for (key, number, line) in &pending_self {
+            for (key, number, offset) in &pending_self {
                 if !set.contains(key) {
-                    scan.problem(Diagnostic::error(
-                        Some(at(*line)),
+                    scan.problem(*offset, Diagnostic::error(
+                        here(),
                         format!("resource `{name}`, record {number}: value ({}) refers to no row of the same table (rule: foreignKey)", key.join(", ")),
                     ));
                 }
@@ -427,17 +564,20 @@ fn read_record<R: Read>(
     reader: &mut csv::Reader<R>,
     record: &mut csv::ByteRecord,
     resource: &Resource,
-) -> Result<bool, Diagnostic> {
+) -> Result<bool, (u64, Diagnostic)> {
     reader.read_byte_record(record).map_err(|error| {
-        let line = error.position().map(|p| p.line()).unwrap_or(0) as usize;
-        Diagnostic::error(
-            Some(Location::line(&resource.shown, line)),
-            format!(
-                "resource `{}`: the CSV cannot be read: {error}",
-                resource.name
-            ),
+        let offset = error.position().map(|p| p.byte()).unwrap_or(0);
+        (
+            offset,
+            Diagnostic::error(
+                Some(Location::file(&resource.shown)),
+                format!(
+                    "resource `{}`: the CSV cannot be read: {error}",
+                    resource.name
+                ),
+            )
+            .with_hint("check quotes: a quote inside a value is written twice (\"\")"),
         )
-        .with_hint("check quotes: a quote inside a value is written twice (\"\")")
     })
 }
 
@@ -456,7 +596,7 @@ fn shown_value(text: &str) -> String {
 }
 
 /// Names the encoding a file that is not UTF-8 most likely is in.
-fn not_utf8(resource: &Resource, line: u64, record: u64, field: &str) -> Diagnostic {
+fn not_utf8(resource: &Resource, record: u64, field: &str) -> Diagnostic {
     let guess = guess_encoding(&resource.absolute);
     let place = if record == 0 {
         "the header".to_string()
@@ -464,7 +604,7 @@ fn not_utf8(resource: &Resource, line: u64, record: u64, field: &str) -> Diagnos
         format!("record {record}, field `{field}`")
     };
     Diagnostic::error(
-        Some(Location::line(&resource.shown, line as usize)),
+        Some(Location::file(&resource.shown)),
         format!(
             "resource `{}`, {place}: the file is not UTF-8 text; it looks like {guess}",
             resource.name
@@ -490,5 +630,40 @@ pub fn guess_encoding(path: &std::path::Path) -> String {
     match encoding.name() {
         "windows-1252" => "Windows-1252 (Latin-1, a common Excel export)".into(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The csv crate's own byte positions, turned into lines, must be right
+    /// for both line endings.
+    fn record_lines(bytes: &[u8]) -> Vec<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(&path)
+            .unwrap();
+        let mut record = csv::ByteRecord::new();
+        let mut offsets = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            offsets.push(record.position().unwrap().byte());
+        }
+        let lines = lines_at(&path, &offsets);
+        offsets.iter().map(|o| lines[o]).collect()
+    }
+
+    #[test]
+    fn lines_are_right_for_crlf_and_lf() {
+        assert_eq!(record_lines(b"a,b\r\nx,1\r\ny,2\r\n"), [1, 2, 3]);
+        assert_eq!(
+            record_lines(b"\xef\xbb\xbfa,b\r\nx,1\r\ny,2\r\n"),
+            [1, 2, 3]
+        );
+        assert_eq!(record_lines(b"a,b\nx,1\ny,2\n"), [1, 2, 3]);
+        assert_eq!(record_lines(b"a,b\nx,\"two\nlines\"\ny,2\n"), [1, 2, 4]);
     }
 }

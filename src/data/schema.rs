@@ -130,6 +130,28 @@ impl Cell<'_> {
     }
 }
 
+/// Whether a number field's value looks like an Indonesian thousands
+/// figure (`900.000`, `1.700`) read as a decimal because no `groupChar` is
+/// declared: a whole column would come out a thousand times too small.
+pub fn looks_like_thousands(field: &Field, text: &str) -> bool {
+    if field.field_type != FieldType::Number
+        || field.group_char.is_some()
+        || field.decimal_char != "."
+    {
+        return false;
+    }
+    let Some((whole, fraction)) = text.trim().split_once('.') else {
+        return false;
+    };
+    fraction.len() == 3
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && (1..=3).contains(&whole.trim_start_matches('-').len())
+        && whole
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+}
+
 /// Shortest text that reads back as the same number, without exponent.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -200,10 +222,16 @@ impl Field {
             FieldType::String => Ok(Cell::Text(text)),
             FieldType::Integer => {
                 let cleaned = self.clean_number(text);
-                cleaned
-                    .parse::<i64>()
-                    .map(Cell::Integer)
-                    .map_err(|_| wrong("a whole number (type integer)"))
+                cleaned.parse::<i64>().map(Cell::Integer).map_err(|_| {
+                    if self.group_char.is_none() && text.contains(['.', ',']) && cleaned.replace(['.', ','], "").parse::<i64>().is_ok() {
+                        wrong(&format!(
+                            "a whole number (type integer); if `{text}` uses a thousands separator, declare \"groupChar\": \"{}\" for the field",
+                            if text.contains('.') { "." } else { "," }
+                        ))
+                    } else {
+                        wrong("a whole number (type integer)")
+                    }
+                })
             }
             FieldType::Number => {
                 let cleaned = self.clean_number(text);
@@ -245,6 +273,10 @@ impl Field {
             FieldType::Date => self.read_date(text).map(Cell::Date).ok_or_else(|| {
                 wrong(&match self.pattern_format() {
                     Some(pattern) => format!("a date in the form {pattern}"),
+                    None if Date::strptime("%d/%m/%Y", text).is_ok() || Date::strptime("%d-%m-%Y", text).is_ok() => format!(
+                        "a date (YYYY-MM-DD); if `{text}` is day/month/year, declare \"format\": \"{}\" for the field",
+                        if text.contains('/') { "%d/%m/%Y" } else { "%d-%m-%Y" }
+                    ),
                     None => "a date (YYYY-MM-DD)".to_string(),
                 })
             }),

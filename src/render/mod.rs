@@ -561,6 +561,35 @@ fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
         },
     );
 
+    // Statistics by id, for templates that place them (markdown uses
+    // `{{ figure(id="...") }}`).
+    let s = shared.clone();
+    env.add_function(
+        "get_figure",
+        move |state: &State, id: &str| -> Result<Value, minijinja::Error> {
+            let figure = s.site.statistics.figure(id).ok_or_else(|| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_figure: no figure `{id}` is declared in data/stats/"),
+                )
+            })?;
+            Ok(stats_view::figure_value(&s, figure, &lang_of(state)))
+        },
+    );
+    let s = shared.clone();
+    env.add_function(
+        "get_table",
+        move |state: &State, id: &str| -> Result<Value, minijinja::Error> {
+            let table = s.site.statistics.table(id).ok_or_else(|| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_table: no table or series `{id}` is declared in data/stats/"),
+                )
+            })?;
+            Ok(stats_view::table_value(&s, table, &lang_of(state)))
+        },
+    );
+
     let s = shared.clone();
     env.add_filter(
         "format_date",

@@ -214,8 +214,41 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
             }).collect::<Vec<_>>(),
         }
     });
+    let progress = decl.progress.as_ref().and_then(|p| {
+        let value = shared.site.statistics.figure(&p.value)?;
+        let target = shared.site.statistics.figure(&p.target)?;
+        let caption = shared
+            .site
+            .theme
+            .strings
+            .get(lang)
+            .and_then(|s| s.get("progress_caption"))
+            .cloned()
+            .unwrap_or_else(|| "{value} / {target}".into())
+            .replace(
+                "{value}",
+                &number_text(shared, lang, value.value, &value.decl.unit),
+            )
+            .replace(
+                "{target}",
+                &number_text(shared, lang, target.value, &target.decl.unit),
+            )
+            .replace("{share}", &text);
+        Some(context! {
+            svg => Value::from_safe_string(crate::chart::progress(
+                &format!("kemajuan-{}", decl.id),
+                &label(&decl.label, lang),
+                &caption,
+                value.value.unwrap_or(0.0),
+                target.value.unwrap_or(0.0),
+            )),
+            value => figure_value_brief(shared, value, lang),
+            target => figure_value_brief(shared, target, lang),
+        })
+    });
     context! {
         id => decl.id,
+        progress => progress,
         anchor => format!("angka-{}", decl.id),
         url => described_at(shared, decl.origin.page.as_deref(), &format!("angka-{}", decl.id), lang),
         label => label(&decl.label, lang),
@@ -231,6 +264,16 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
         query => query,
         formula => formula,
         headline => decl.headline,
+    }
+}
+
+/// Just enough of a figure to show its number with its id.
+fn figure_value_brief(shared: &Shared, figure: &FigureResult, lang: &str) -> Value {
+    context! {
+        id => figure.decl.id,
+        value => figure.value.map(crate::data::schema::format_number),
+        text => number_text(shared, lang, figure.value, &figure.decl.unit),
+        label => label(&figure.decl.label, lang),
     }
 }
 

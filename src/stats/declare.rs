@@ -163,9 +163,19 @@ pub struct Origin {
     pub page: Option<String>,
 }
 
+/// A figure shown against a target as a progress bar (realisation against
+/// a quota, coverage against a goal): the ids of the two figures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Progress {
+    pub value: String,
+    pub target: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct FigureDecl {
     pub id: String,
+    /// Set for `[[progress]]`: the value is the percentage of the target.
+    pub progress: Option<Progress>,
     pub label: Labels,
     pub kind: Kind,
     pub unit: Labels,
@@ -201,6 +211,9 @@ pub struct Declarations {
     pub figures: Vec<FigureDecl>,
     pub tables: Vec<TableDecl>,
     pub checks: Vec<CheckDecl>,
+    /// Ids of declarations that failed (reported): whatever refers to them
+    /// is not reported again.
+    pub broken: std::collections::HashSet<String>,
 }
 
 impl Declarations {
@@ -227,6 +240,19 @@ struct RawFile {
     derived: Vec<RawDerived>,
     #[serde(default)]
     check: Vec<RawCheck>,
+    #[serde(default)]
+    progress: Vec<RawProgress>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgress {
+    id: String,
+    label: Labels,
+    value: String,
+    target: String,
+    as_of: Option<toml::Value>,
+    headline: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -323,6 +349,7 @@ pub fn load(
     root: &Path,
     config: &Config,
     package: Option<&Package>,
+    package_broken: bool,
     page_exists: &dyn Fn(&str) -> bool,
     diagnostics: &mut Diagnostics,
 ) -> Declarations {
@@ -347,7 +374,14 @@ pub fn load(
     };
     files.sort();
     let Some(package) = package else {
-        if !files.is_empty() {
+        // Nothing can be computed; what the files declare is not reported
+        // as missing elsewhere.
+        for path in &files {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                declarations.broken.extend(declared_ids(&text));
+            }
+        }
+        if !files.is_empty() && !package_broken {
             diagnostics.push(
                 Diagnostic::error(
                     Some(Location::file(Path::new(DATA_DIR).join(STATS_DIR))),
@@ -376,6 +410,7 @@ pub fn load(
         let raw: RawFile = match toml::from_str(&text) {
             Ok(raw) => raw,
             Err(error) => {
+                declarations.broken.extend(declared_ids(&text));
                 let location = match error.span() {
                     Some(span) => {
                         let (line, column) = line_column(&text, span.start);
@@ -383,10 +418,8 @@ pub fn load(
                     }
                     None => Location::file(&shown),
                 };
-                diagnostics.push(
-                    Diagnostic::error(Some(location), error.message().trim().to_string())
-                        .with_hint("see data/README.md for the keys of figure, table, series, reported, derived and check"),
-                );
+                let context = location.line.and_then(|line| declaration_at(&text, line));
+                diagnostics.push(toml_problem(location, error.message().trim(), context));
                 continue;
             }
         };
@@ -478,11 +511,13 @@ fn read_file(
                 labels(&item.id, "unit", unit, diagnostics);
             }
             let Some(query) = query(&item, kind, place, package, diagnostics) else {
+                declarations.broken.insert(item.id.clone());
                 continue;
             };
             let as_of = date_text(item.as_of.as_ref(), &item.id, "as_of", place, diagnostics);
             match kind {
                 "figure" => declarations.figures.push(FigureDecl {
+                    progress: None,
                     label: item.label,
                     kind: Kind::Computed(query),
                     unit: item.unit.unwrap_or_default(),
@@ -581,6 +616,7 @@ fn read_file(
         .unwrap_or_default();
         let as_of = date_text(item.as_of.as_ref(), &item.id, "as_of", place, diagnostics);
         declarations.figures.push(FigureDecl {
+            progress: None,
             label: item.label,
             kind: Kind::Reported {
                 value: item.value,
@@ -607,6 +643,7 @@ fn read_file(
         }
         let as_of = date_text(item.as_of.as_ref(), &item.id, "as_of", place, diagnostics);
         declarations.figures.push(FigureDecl {
+            progress: None,
             label: item.label,
             kind: Kind::Derived {
                 formula: item.formula,
@@ -615,6 +652,30 @@ fn read_file(
             as_of,
             headline: item.headline.unwrap_or(false),
             origin: origin(&item.id),
+            id: item.id,
+        });
+    }
+    for item in raw.progress {
+        labels(&item.id, "label", &item.label, diagnostics);
+        let as_of = date_text(item.as_of.as_ref(), &item.id, "as_of", place, diagnostics);
+        let percent: Labels = config
+            .languages
+            .iter()
+            .map(|l| (l.code.clone(), "%".to_string()))
+            .collect();
+        declarations.figures.push(FigureDecl {
+            label: item.label,
+            kind: Kind::Derived {
+                formula: format!("{{{}}} / {{{}}} * 100", item.value, item.target),
+            },
+            unit: percent,
+            as_of,
+            headline: item.headline.unwrap_or(false),
+            origin: origin(&item.id),
+            progress: Some(Progress {
+                value: item.value,
+                target: item.target,
+            }),
             id: item.id,
         });
     }
@@ -642,6 +703,64 @@ fn read_file(
             id: item.id,
         });
     }
+}
+
+/// The ids a stats file declares, found without parsing it (for a file
+/// that does not parse).
+fn declared_ids(text: &str) -> Vec<String> {
+    let pattern = regex::Regex::new(r#"(?m)^\s*id\s*=\s*"([^"]+)""#).expect("a valid pattern");
+    pattern
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+/// serde says "unknown field `measur`, expected one of `id`, ..."; staff
+/// read "field" as a data column, so it is called a key, with the closest
+/// known one.
+fn toml_problem(
+    location: Location,
+    message: &str,
+    context: Option<(String, Option<String>)>,
+) -> Diagnostic {
+    let pattern = regex::Regex::new(r"^unknown field `([^`]+)`, expected (?:one of )?(.*)$")
+        .expect("a valid pattern");
+    let Some(found) = pattern.captures(message) else {
+        return Diagnostic::error(Some(location), message.to_string())
+            .with_hint("see data/README.md for the keys of figure, table, series, reported, derived, progress and check");
+    };
+    let unknown = &found[1];
+    let known: Vec<&str> = found[2].split(", ").map(|k| k.trim_matches('`')).collect();
+    let hint = match did_you_mean(unknown, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("the keys here are {}", known.join(", ")),
+    };
+    let message = match context {
+        Some((kind, Some(id))) => format!("`{id}`: unknown key `{unknown}` in [[{kind}]]"),
+        Some((kind, None)) => format!("unknown key `{unknown}` in [[{kind}]]"),
+        None => format!("unknown key `{unknown}`"),
+    };
+    Diagnostic::error(Some(location), message).with_hint(hint)
+}
+
+/// The kind (`figure`) and id of the declaration a line of a stats file
+/// belongs to: the nearest `[[kind]]` above it, and its `id`.
+fn declaration_at(text: &str, line: usize) -> Option<(String, Option<String>)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = (0..line.min(lines.len()))
+        .rev()
+        .find(|&i| lines[i].trim_start().starts_with("[["))?;
+    let kind = lines[start]
+        .trim()
+        .trim_start_matches("[[")
+        .trim_end_matches("]]")
+        .trim()
+        .to_string();
+    let id = lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with("[["))
+        .find_map(|l| declared_ids(l).into_iter().next());
+    Some((kind, id))
 }
 
 /// A date written as TOML date or as text `YYYY-MM-DD` (or `YYYY-MM`, `YYYY`).
@@ -793,6 +912,20 @@ fn query(
                 _ => String::new(),
             };
             match field.read(&text) {
+                Ok(cell) if !cell.is_missing() && field.check(&cell, &text).is_err() => {
+                    let broken = field.check(&cell, &text).expect_err("just checked");
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Some(place.of(id, Some("filter"))),
+                            format!(
+                                "`{id}`: filter value `{text}` for field `{name}` {}",
+                                broken.message
+                            ),
+                        )
+                        .with_hint("a filter on a value the data cannot have always gives nothing"),
+                    );
+                    None
+                }
                 Ok(Cell::Missing) | Err(_) => {
                     diagnostics.push(
                         Diagnostic::error(
@@ -1042,7 +1175,11 @@ fn check_ids(declarations: &Declarations, diagnostics: &mut Diagnostics) {
                 .find(|f| &f.id == other)
                 .is_some_and(|f| !matches!(f.kind, Kind::Reported { .. }));
             if !computed {
+                let is_reported = declarations.figures.iter().any(|f| &f.id == other);
                 let hint = match did_you_mean(other, figure_ids.iter().copied()) {
+                    _ if is_reported => format!(
+                        "`{other}` is a reported figure too; name the [[figure]] or [[derived]] that computes the same quantity"
+                    ),
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "name a [[figure]] or [[derived]] id".to_string(),
                 };

@@ -30,6 +30,13 @@ pub fn parse(formula: &str) -> Result<(String, Vec<Reference>), String> {
         if id.is_empty() {
             return Err("`{}` names no id".into());
         }
+        if id.contains('{') {
+            let unclosed: String = id
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            return Err(format!("`{{{unclosed}` is never closed with `}}`"));
+        }
         let before = &rest[..open];
         let (before, reference) = match before.trim_end().strip_suffix("sum(") {
             Some(prefix) => {
@@ -157,6 +164,10 @@ mod tests {
     #[test]
     fn broken_formulas_say_why() {
         assert!(parse("{a / 2").is_err());
+        assert_eq!(
+            parse("{peserta-perempuan / {peserta} * 100").unwrap_err(),
+            "`{peserta-perempuan` is never closed with `}`"
+        );
         assert!(parse("sum({a} + 1").is_err());
     }
 }

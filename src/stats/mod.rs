@@ -90,6 +90,7 @@ impl Statistics {
 pub fn check_placements(
     content: &crate::content::Content,
     statistics: &Statistics,
+    broken: &HashSet<String>,
     diagnostics: &mut Diagnostics,
 ) {
     let bodies = content.pages.iter().map(|p| (&p.file, &p.body)).chain(
@@ -100,6 +101,10 @@ pub fn check_placements(
     );
     for (file, body) in bodies {
         for placement in &body.placements {
+            // A declaration that failed was reported already.
+            if broken.contains(&placement.id) {
+                continue;
+            }
             let exists = match placement.kind.as_str() {
                 "figure" => statistics.figure(&placement.id).is_some(),
                 _ => statistics.table(&placement.id).is_some(),
@@ -148,6 +153,8 @@ pub fn check_placements(
 #[derive(Debug, Default, Clone)]
 struct Accumulator {
     count: u64,
+    /// Values present (not missing): a mean is over these.
+    measured: u64,
     sum: f64,
     min: Option<f64>,
     max: Option<f64>,
@@ -175,6 +182,7 @@ impl Accumulator {
             }
             _ => {
                 if let Some(v) = cell.as_f64() {
+                    self.measured += 1;
                     self.sum += v;
                     self.min = Some(self.min.map_or(v, |m| m.min(v)));
                     self.max = Some(self.max.map_or(v, |m| m.max(v)));
@@ -187,7 +195,7 @@ impl Accumulator {
         match measure {
             Measure::Count => Some(self.count as f64),
             Measure::Sum => Some(self.sum),
-            Measure::Mean => (self.count > 0).then(|| self.sum / self.count as f64),
+            Measure::Mean => (self.measured > 0).then(|| self.sum / self.measured as f64),
             Measure::Min => self.min,
             Measure::Max => self.max,
             Measure::Distinct => Some(self.distinct.len() as f64),
@@ -400,12 +408,17 @@ pub fn compute(
             failed_resources.insert(resource.name.clone());
         }
         diagnostics.extend(scan.problems.iter().cloned());
+        diagnostics.extend(scan.warnings.iter().cloned());
         if scan.problem_count > scan.problems.len() {
+            let location = match scan.first_unlisted_line {
+                Some(line) => Location::line(&resource.shown, line),
+                None => Location::file(&resource.shown),
+            };
             diagnostics.push(
                 Diagnostic::error(
-                    Some(Location::file(&resource.shown)),
+                    Some(location),
                     format!(
-                        "resource `{}`: {} more problems not listed",
+                        "resource `{}`: {} more problems not listed, from this line on",
                         resource.name,
                         scan.problem_count - scan.problems.len()
                     ),
@@ -464,10 +477,17 @@ pub fn compute(
         // Figures of invalid data would be wrong; the build fails anyway.
         return statistics;
     }
-    derive(&mut statistics, diagnostics);
+    derive(&mut statistics, &declarations.broken, diagnostics);
     reconcile(&mut statistics, diagnostics);
     run_checks(&mut statistics, declarations, diagnostics);
     statistics
+}
+
+/// The ids a formula names.
+fn referenced_ids(references: &[formula::Reference]) -> impl Iterator<Item = &str> {
+    references.iter().map(|r| match r {
+        formula::Reference::Figure(id) | formula::Reference::Sum(id) => id.as_str(),
+    })
 }
 
 /// Orders groups the way a reader expects: by the field's allowed values
@@ -600,7 +620,7 @@ fn reference_values(
 }
 
 /// Computes derived figures, each after the figures it uses.
-fn derive(statistics: &mut Statistics, diagnostics: &mut Diagnostics) {
+fn derive(statistics: &mut Statistics, broken: &HashSet<String>, diagnostics: &mut Diagnostics) {
     let mut pending: Vec<usize> = statistics
         .figures
         .iter()
@@ -615,6 +635,11 @@ fn derive(statistics: &mut Statistics, diagnostics: &mut Diagnostics) {
             return false;
         };
         match formula::parse(text) {
+            // A formula over a declaration that failed is not computed; that
+            // failure was reported.
+            Ok((_, references)) if referenced_ids(&references).any(|id| broken.contains(id)) => {
+                false
+            }
             Ok(parts) => {
                 parsed.insert(i, parts);
                 true
@@ -763,6 +788,11 @@ fn run_checks(
 ) {
     for decl in &declarations.checks {
         let location = Some(Location::line(&decl.origin.file, decl.origin.line));
+        if let Ok((_, references)) = formula::parse(&decl.rule)
+            && referenced_ids(&references).any(|id| declarations.broken.contains(id))
+        {
+            continue;
+        }
         let outcome = formula::parse(&decl.rule).and_then(|(expression, references)| {
             let values = reference_values(statistics, &references)?;
             let explained = references.iter().zip(&values).fold(
