@@ -1048,3 +1048,23 @@ fn templates_place_statistics_by_id() {
     let english = read(&site.output, "en/index.html");
     assert!(english.contains(r#"<p class="home-figure">Trainees: <a class="inline-figure" href="/en/program/pelatihan/#angka-peserta""#));
 }
+
+#[test]
+fn progress_against_a_target_is_drawn_and_said() {
+    let site = build_fixture("good/data", |_| {});
+    let page = read(&site.output, "program/pelatihan/index.html");
+    let card = between(&page, r#"id="angka-peserta-terhadap-target""#, "</div>\n");
+    assert!(
+        card.contains(r#"<data value="80" data-figure="peserta-terhadap-target">80%</data>"#),
+        "{card}"
+    );
+    assert!(card.contains("<desc id=\"kemajuan-peserta-terhadap-target-isi\">4 orang dari target 5 orang (80%)</desc>"), "{card}");
+    let parts = between(&page, r#"<p class="progress-parts">"#, "</p>");
+    assert!(
+        parts.contains(r#"data-figure="peserta""#)
+            && parts.contains(r#"data-figure="target-peserta""#),
+        "{parts}"
+    );
+    let english = read(&site.output, "en/program/pelatihan/index.html");
+    assert!(english.contains("4 people of the 5 people target (80%)"));
+}

@@ -225,14 +225,8 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
             .and_then(|s| s.get("progress_caption"))
             .cloned()
             .unwrap_or_else(|| "{value} / {target}".into())
-            .replace(
-                "{value}",
-                &number_text(shared, lang, value.value, &value.decl.unit),
-            )
-            .replace(
-                "{target}",
-                &number_text(shared, lang, target.value, &target.decl.unit),
-            )
+            .replace("{value}", &with_unit(shared, lang, value))
+            .replace("{target}", &with_unit(shared, lang, target))
             .replace("{share}", &text);
         Some(context! {
             svg => Value::from_safe_string(crate::chart::progress(
@@ -264,6 +258,15 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
         query => query,
         formula => formula,
         headline => decl.headline,
+    }
+}
+
+/// `4 orang`, `65%`: a figure's number followed by its unit.
+fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
+    let text = number_text(shared, lang, figure.value, &figure.decl.unit);
+    match unit_text(&figure.decl.unit, lang) {
+        unit if unit.is_empty() => text,
+        unit => format!("{text} {unit}"),
     }
 }
 
