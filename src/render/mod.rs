@@ -622,7 +622,19 @@ fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
 fn check_templates(site: &Site, env: &Environment<'static>, diagnostics: &mut Diagnostics) {
     let has =
         |name: &str| env.get_template(name).is_ok() || site.theme.templates.contains_key(name);
-    for name in REQUIRED_TEMPLATES {
+    // Pages for data and statistics exist only when the site has them.
+    let mut required: Vec<&str> = REQUIRED_TEMPLATES.to_vec();
+    if has_statistics(site) {
+        required.push("figures.html");
+    }
+    if site
+        .package
+        .as_ref()
+        .is_some_and(|p| !p.resources.is_empty())
+    {
+        required.extend(["datasets.html", "dataset.html"]);
+    }
+    for name in required {
         if !has(name) {
             diagnostics.push(
                 Diagnostic::error(
