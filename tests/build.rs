@@ -873,16 +873,14 @@ fn a_site_overrides_theme_templates_and_adds_ui_strings() {
 }
 
 /// Every number shown on a page is in the figure register, and every
-/// register entry is shown on at least one page, with the right pages.
-#[test]
-fn figure_register_and_pages_agree() {
-    let site = build_fixture("good/data", |_| {});
-    let out = &site.output;
+/// register entry is shown on at least one page, with the right pages; and
+/// each entry's anchor exists on one of them.
+fn assert_register_matches_pages(out: &Path) -> Vec<serde_json::Value> {
     let register: serde_json::Value =
         serde_json::from_str(&read(out, "data/figures.json")).unwrap();
-    let entries = register["figures"].as_array().unwrap();
+    let entries = register["figures"].as_array().unwrap().clone();
     let mut listed = std::collections::BTreeMap::new();
-    for entry in entries {
+    for entry in &entries {
         let pages: std::collections::BTreeSet<String> = entry["pages"]
             .as_array()
             .unwrap()
@@ -890,6 +888,16 @@ fn figure_register_and_pages_agree() {
             .map(|p| p.as_str().unwrap().to_string())
             .collect();
         assert!(!pages.is_empty(), "{} is shown nowhere", entry["id"]);
+        let anchor = format!("id=\"{}\"", entry["anchor"].as_str().unwrap());
+        assert!(
+            pages.iter().any(|page| read(
+                out,
+                &format!("{}index.html", page.trim_start_matches('/'))
+            )
+            .contains(&anchor)),
+            "{} has no anchor {anchor} on its pages",
+            entry["id"]
+        );
         listed.insert(entry["id"].as_str().unwrap().to_string(), pages);
     }
     // Read every HTML page independently of kaca's own scan.
@@ -907,6 +915,14 @@ fn figure_register_and_pages_agree() {
         }
     }
     assert_eq!(shown, listed);
+    entries
+}
+
+#[test]
+fn figure_register_and_pages_agree() {
+    let site = build_fixture("good/data", |_| {});
+    let out = &site.output;
+    let entries = assert_register_matches_pages(out);
     // The headline figure, with the number a reader sees.
     let peserta = entries.iter().find(|e| e["id"] == "peserta").unwrap();
     assert_eq!(peserta["value"], 4);
@@ -1030,6 +1046,14 @@ fn example_portal_reproduces_the_published_totals() {
             "person-level rows published: {path}"
         );
     }
+    // Every number on the example portal is in the register, and back.
+    let entries = assert_register_matches_pages(&output);
+    assert!(
+        entries.len() > 250,
+        "only {} numbers registered",
+        entries.len()
+    );
+
     // Person-level data is offered as aggregates only.
     assert!(!exists(&output, "data/subsidi_iuran_penerima.csv"));
     assert!(exists(&output, "data/subsidi_iuran_penerima/index.html"));

@@ -75,6 +75,7 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
             "as_of": decl.as_of,
             "programme": decl.origin.page,
             "declared_in": format!("{}:{}", decl.origin.file.display(), decl.origin.line).replace('\\', "/"),
+            "anchor": format!("angka-{}", decl.id),
             "pages": pages(&decl.id),
         });
         let map = record.as_object_mut().expect("a JSON object");
@@ -124,6 +125,7 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
                 "resource": query.resource,
                 "query": query,
                 "input_sha256": hash(&query.resource),
+                "anchor": format!("n-{id}"),
                 "pages": pages(&id),
             }));
         };
