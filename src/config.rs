@@ -30,7 +30,47 @@ struct RawConfig {
     #[serde(default)]
     markdown: MarkdownConfig,
     #[serde(default)]
+    privacy: PrivacyConfig,
+    #[serde(default)]
     extra: toml::Table,
+}
+
+/// `[privacy]`: how small a published group may be, and values that look
+/// like personal data but were reviewed and may be published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Counts of persons below this are suppressed (default 10).
+    #[serde(default = "default_min_cell_size")]
+    pub min_cell_size: u32,
+    #[serde(default)]
+    pub allow: Vec<AllowEntry>,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            min_cell_size: default_min_cell_size(),
+            allow: Vec::new(),
+        }
+    }
+}
+
+fn default_min_cell_size() -> u32 {
+    10
+}
+
+/// A value the identifier scan would refuse, published on purpose: an
+/// office's hotline, a public e-mail address. Listed on the methodology
+/// page with its reason.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowEntry {
+    pub value: String,
+    /// Why it may be published (whose number it is).
+    pub reason: String,
+    pub reviewed_by: String,
+    pub reviewed_on: toml::value::Datetime,
 }
 
 fn default_theme() -> String {
@@ -95,6 +135,7 @@ pub struct Config {
     pub languages: Vec<Language>,
     pub taxonomies: Vec<TaxonomyConfig>,
     pub markdown: MarkdownConfig,
+    pub privacy: PrivacyConfig,
     pub extra: serde_json::Value,
 }
 
@@ -276,6 +317,34 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
             .with_hint("use one of \"left\", \"right\", \"heading\" or \"none\""),
         );
     }
+    if raw.privacy.min_cell_size < MIN_CELL_SIZE_FLOOR {
+        diagnostics.push(
+            Diagnostic::error(
+                key_location("min_cell_size"),
+                format!(
+                    "`min_cell_size = {}` is below {MIN_CELL_SIZE_FLOOR}: counts that small can single out a person",
+                    raw.privacy.min_cell_size
+                ),
+            )
+            .with_hint("use 10 (the default) or more; 3 is the lowest kaca accepts"),
+        );
+    }
+    for entry in &raw.privacy.allow {
+        if entry.reason.trim().is_empty() || entry.reviewed_by.trim().is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    key_location("allow"),
+                    format!(
+                        "the allow-list entry `{}` needs a reason and who reviewed it",
+                        entry.value
+                    ),
+                )
+                .with_hint(
+                    "e.g. reason = \"official hotline of Disnaker\", reviewed_by = \"PPID\"",
+                ),
+            );
+        }
+    }
     if raw.theme.is_empty() || raw.theme.contains(['/', '\\']) || raw.theme.starts_with('.') {
         diagnostics.push(
             Diagnostic::error(
@@ -297,6 +366,7 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
         languages,
         taxonomies: raw.taxonomies,
         markdown: raw.markdown,
+        privacy: raw.privacy,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
     })
 }

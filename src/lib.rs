@@ -11,6 +11,7 @@ pub mod content;
 pub mod data;
 pub mod diagnostics;
 pub mod output;
+pub mod privacy;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

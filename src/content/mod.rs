@@ -297,13 +297,15 @@ pub fn load(
         .into_iter()
         .partition(|f| f.content_path.ends_with(".md"));
 
-    let parsed: Vec<Result<Parsed, Vec<Diagnostic>>> = markdown_files
+    let detector = crate::privacy::identifiers::Detector::new(&config.privacy.allow);
+    let parsed: Vec<ParseOutcome> = markdown_files
         .par_iter()
-        .map(|file| parse_file(root, file, config))
+        .map(|file| parse_file(root, file, config, &detector))
         .collect();
     let mut files_ok = Vec::new();
     let mut broken_keys = HashSet::new();
-    for (result, file) in parsed.into_iter().zip(&markdown_files) {
+    for ((result, found), file) in parsed.into_iter().zip(&markdown_files) {
+        diagnostics.extend(found);
         match result {
             Ok(parsed) => files_ok.push(parsed),
             Err(problems) => {
@@ -743,7 +745,31 @@ const SECTION_KEYS: &[&str] = &[
     "extra",
 ];
 
-fn parse_file(root: &Path, file: &WalkedFile, config: &Config) -> Result<Parsed, Vec<Diagnostic>> {
+/// A parsed file (or why it failed), and the privacy scan's findings.
+type ParseOutcome = (Result<Parsed, Vec<Diagnostic>>, Vec<Diagnostic>);
+
+/// Reads and parses one content file; also returns what the privacy scan
+/// found in it (reported whether or not the file parses).
+fn parse_file(
+    root: &Path,
+    file: &WalkedFile,
+    config: &Config,
+    detector: &crate::privacy::identifiers::Detector,
+) -> ParseOutcome {
+    let relative = crate::diagnostics::relative_to(root, &file.absolute);
+    let mut found = Vec::new();
+    let result = parse_text(root, file, config, |text| {
+        found = crate::privacy::scan_content(detector, &relative, text);
+    });
+    (result, found)
+}
+
+fn parse_text(
+    root: &Path,
+    file: &WalkedFile,
+    config: &Config,
+    mut scan: impl FnMut(&str),
+) -> Result<Parsed, Vec<Diagnostic>> {
     let relative = crate::diagnostics::relative_to(root, &file.absolute);
     let location = Location::file(&relative);
     let bytes = std::fs::read(&file.absolute).map_err(|error| {
@@ -764,6 +790,7 @@ fn parse_file(root: &Path, file: &WalkedFile, config: &Config) -> Result<Parsed,
             .with_hint("save the file as UTF-8 in your editor"),
         ]
     })?;
+    scan(text);
 
     let (dir, name) = split_dir(&file.content_path);
     let (base, explicit_lang) = split_language(name, config);

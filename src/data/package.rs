@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::schema::{Constraints, Field, FieldType};
+use super::schema::{Constraints, Field, FieldType, Role};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean, line_column};
 
 pub const DATA_DIR: &str = "data";
@@ -37,6 +37,14 @@ pub struct Resource {
     pub fields: Vec<Field>,
     pub primary_key: Vec<String>,
     pub foreign_keys: Vec<ForeignKey>,
+    /// Rows are persons (`"persons": true`): counts of them are small-cell
+    /// protected and rows are published only k-anonymous.
+    pub persons: bool,
+    /// The resource's own, stricter minimum group size, if any.
+    pub min_cell_size: Option<u32>,
+    /// The resource asks for its rows to be published (`"publish_rows"`),
+    /// which persons' rows are only when k-anonymous.
+    pub publish_rows: bool,
     pub raw: Map<String, Value>,
 }
 
@@ -432,7 +440,38 @@ fn resource(
         return None;
     }
     let shown = PathBuf::from(DATA_DIR).join(&path);
+    let persons = match map.get("persons") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            diagnostics.push(Diagnostic::error(
+                at(&["\"persons\""]),
+                format!("resource `{name}`: `persons` must be true or false"),
+            ));
+            false
+        }
+    };
+    let publish_rows = map
+        .get("publish_rows")
+        .and_then(Value::as_bool)
+        .unwrap_or(!persons);
+    let min_cell_size = match map.get("min_cell_size") {
+        None => None,
+        Some(value) => match value.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Some(size) => Some(size),
+            None => {
+                diagnostics.push(Diagnostic::error(
+                    at(&["\"min_cell_size\""]),
+                    format!("resource `{name}`: `min_cell_size` must be a whole number"),
+                ));
+                None
+            }
+        },
+    };
     Some(Resource {
+        persons,
+        publish_rows,
+        min_cell_size,
         absolute: data_dir.join(&path),
         shown,
         path,
@@ -732,7 +771,24 @@ fn read_schema(
                 format!("resource `{resource}`, field `{name}`: decimalChar and groupChar are both `{decimal_char}`"),
             ));
         }
+        let role = match map.get("privacy") {
+            None => Role::Undeclared,
+            Some(value) => match value.as_str().and_then(Role::parse) {
+                Some(role) => role,
+                None => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            field_at("privacy"),
+                            format!("resource `{resource}`, field `{name}`: unknown privacy role {value}"),
+                        )
+                        .with_hint(format!("use one of {}", Role::NAMES.join(", "))),
+                    );
+                    Role::Undeclared
+                }
+            },
+        };
         let field = Field {
+            role,
             format: string(map, "format"),
             title: string(map, "title"),
             description: string(map, "description"),

@@ -69,6 +69,36 @@ impl FieldType {
     }
 }
 
+/// A field's privacy role, declared as `"privacy": "..."` in the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Points at one person (an id): never published, never shown.
+    Identifier,
+    /// Singles a person out in combination (age, sex, district): shown
+    /// only in groups of at least the minimum size.
+    QuasiIdentifier,
+    /// Health, disability, finances: shown only in groups.
+    Sensitive,
+    Public,
+    /// No role declared.
+    Undeclared,
+}
+
+impl Role {
+    pub const NAMES: [&'static str; 4] = ["identifier", "quasi-identifier", "sensitive", "public"];
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Some(match name {
+            "identifier" => Role::Identifier,
+            "quasi-identifier" => Role::QuasiIdentifier,
+            "sensitive" => Role::Sensitive,
+            "public" => Role::Public,
+            _ => return None,
+        })
+    }
+}
+
 /// A typed cell value. Text borrows from the reader's record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
@@ -196,6 +226,8 @@ pub struct Field {
     pub false_values: Vec<String>,
     pub missing_values: Vec<String>,
     pub constraints: Constraints,
+    /// What the field says about a person (`privacy` in the schema).
+    pub role: Role,
     /// Everything else the schema says about the field (privacy roles,
     /// units, labels in other languages), kept for later stages.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -458,6 +490,7 @@ mod tests {
             false_values: vec!["false".into()],
             missing_values: vec!["".into()],
             constraints: Constraints::default(),
+            role: Role::Undeclared,
             extra: Default::default(),
         }
     }

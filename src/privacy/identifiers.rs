@@ -1,0 +1,311 @@
+//! Finds values that identify a person, whatever the declarations say: NIK
+//! and KK numbers (16 digits, also written with separators or inside
+//! text), Indonesian phone numbers, e-mail addresses, and columns named for
+//! names, addresses, ID numbers, phones, e-mail or birth dates. Matches are
+//! only ever shown masked.
+
+use regex::Regex;
+
+use crate::config::AllowEntry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A 16-digit population number (NIK) or family-card number (KK).
+    IdNumber,
+    Phone,
+    Email,
+}
+
+impl Kind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::IdNumber => "a 16-digit NIK or KK number",
+            Kind::Phone => "a phone number",
+            Kind::Email => "an e-mail address",
+        }
+    }
+}
+
+/// One match in a text, masked for showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub kind: Kind,
+    pub masked: String,
+}
+
+pub struct Detector {
+    id_number: Regex,
+    phone: Regex,
+    email: Regex,
+    /// Allowed values, as their digits (phones, numbers) or lowercase text.
+    allowed: Vec<String>,
+}
+
+impl Detector {
+    pub fn new(allow: &[AllowEntry]) -> Detector {
+        Detector {
+            // 16 digits, each group separated by at most one space, dot or
+            // hyphen; not part of a longer run of digits.
+            id_number: Regex::new(r"(?:^|[^\d])(\d(?:[ .\-]?\d){15})(?:[^\d]|$)").expect("a valid pattern"),
+            // Mobile 08…, +62 8…, 62 8…, and +62 landlines, in the usual
+            // spellings: spaces, dots, hyphens, brackets around the area code.
+            phone: Regex::new(
+                r"(?:^|[^\d+])((?:\+62|62|0)[ .\-]?\(?8\d\)?(?:[ .\-]?\d){6,10}|\+62[ .\-]?\(?\d{2,3}\)?(?:[ .\-]?\d){5,8}|\(0\d{2,3}\)[ .\-]?\d(?:[ .\-]?\d){4,7})(?:[^\d]|$)",
+            )
+            .expect("a valid pattern"),
+            email: Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}").expect("a valid pattern"),
+            allowed: allow.iter().map(|a| normalise(&a.value)).collect(),
+        }
+    }
+
+    /// Every identifying value in `text` not on the allow-list.
+    pub fn scan(&self, text: &str) -> Vec<Found> {
+        // Most values are short words or numbers: skip them cheaply.
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        let has_at = text.contains('@');
+        if digits < 8 && !has_at {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        if has_at {
+            for m in self.email.find_iter(text) {
+                self.push(&mut found, Kind::Email, m.as_str());
+            }
+        }
+        if digits >= 8 {
+            let mut id_spans = Vec::new();
+            for c in self.id_number.captures_iter(text) {
+                let Some(m) = c.get(1) else { continue };
+                id_spans.push(m.range());
+                self.push(&mut found, Kind::IdNumber, m.as_str());
+            }
+            for c in self.phone.captures_iter(text) {
+                let Some(m) = c.get(1) else { continue };
+                // Part of a 16-digit number, which was reported as such.
+                if id_spans
+                    .iter()
+                    .any(|span| m.start() < span.end && span.start < m.end())
+                {
+                    continue;
+                }
+                self.push(&mut found, Kind::Phone, m.as_str());
+            }
+        }
+        found
+    }
+
+    fn push(&self, found: &mut Vec<Found>, kind: Kind, value: &str) {
+        if self.allowed.iter().any(|a| *a == normalise(value)) {
+            return;
+        }
+        found.push(Found {
+            kind,
+            masked: mask(value),
+        });
+    }
+}
+
+/// Digits only for numbers (so `0542 123 456` matches `0542-123-456`),
+/// lowercase for e-mail addresses.
+fn normalise(value: &str) -> String {
+    if value.contains('@') {
+        return value.trim().to_lowercase();
+    }
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    // +62 812… and 0812… are the same number.
+    match digits.strip_prefix("62") {
+        Some(rest) if value.trim_start().starts_with('+') || digits.len() > 11 => {
+            format!("0{rest}")
+        }
+        _ => digits,
+    }
+}
+
+/// Shows enough to find the value, never enough to use it: the first two
+/// and last two characters, the rest as `•` (e-mail: first letter and the
+/// domain's first letter).
+pub fn mask(value: &str) -> String {
+    if let Some((user, domain)) = value.split_once('@') {
+        let first = user.chars().next().unwrap_or('•');
+        let domain_first = domain.chars().next().unwrap_or('•');
+        return format!("{first}•••@{domain_first}•••");
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < 2 || i + 2 >= n || !c.is_ascii_digit() {
+                *c
+            } else {
+                '•'
+            }
+        })
+        .collect()
+}
+
+/// Column names that say the column holds a name, an address, an ID
+/// number, a phone number, an e-mail address or a birth date (Indonesian
+/// and English). Returns what the name says.
+pub fn identifying_column(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |word: &str| words.contains(&word);
+    let joined = words.join("_");
+    const BIRTH: [&str; 8] = [
+        "tanggal_lahir",
+        "tgl_lahir",
+        "tanggallahir",
+        "tgllahir",
+        "date_of_birth",
+        "birth_date",
+        "birthdate",
+        "dob",
+    ];
+    if BIRTH.iter().any(|b| joined.contains(b)) || (has("lahir") && (has("tanggal") || has("tgl")))
+    {
+        return Some("a birth date");
+    }
+    if has("nik")
+        || has("no_kk")
+        || joined.contains("no_kk")
+        || joined.contains("nomor_kk")
+        || has("kk")
+        || has("ktp")
+        || has("nkk")
+    {
+        return Some("a NIK, KK or ID-card number");
+    }
+    if has("nama") || has("name") || has("fullname") || joined == "full_name" {
+        return Some("a name");
+    }
+    if has("alamat") || has("address") || has("rt") && has("rw") {
+        return Some("an address");
+    }
+    if has("hp")
+        || has("telepon")
+        || has("telp")
+        || has("phone")
+        || has("telephone")
+        || has("whatsapp")
+        || has("wa")
+        || has("handphone")
+        || joined.contains("no_hp")
+    {
+        return Some("a phone number");
+    }
+    if has("email") || has("surel") || joined.contains("e_mail") {
+        return Some("an e-mail address");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<Kind> {
+        Detector::new(&[])
+            .scan(text)
+            .into_iter()
+            .map(|f| f.kind)
+            .collect()
+    }
+
+    #[test]
+    fn id_numbers_in_every_spelling() {
+        assert_eq!(kinds("1234567890123456"), [Kind::IdNumber]);
+        assert_eq!(kinds("NIK 1234.5678.9012.3456 terdaftar"), [Kind::IdNumber]);
+        assert_eq!(kinds("12 3456 7890 1234 56"), [Kind::IdNumber]);
+        assert_eq!(kinds("6471-0101-0101-0001"), [Kind::IdNumber]);
+        // Shorter or longer runs of digits are not NIKs.
+        assert!(kinds("123456789012345").is_empty());
+        assert!(kinds("12345678901234567").is_empty());
+    }
+
+    #[test]
+    fn phone_numbers_in_common_spellings() {
+        for text in [
+            "0812-3456-7890",
+            "+62 812 3456 7890",
+            "6281234567890",
+            "hubungi 0812 345 678 90 segera",
+            "+62 542 123456",
+            "(0542) 123456",
+            "+62-21-555-0000",
+        ] {
+            assert_eq!(kinds(text), [Kind::Phone], "{text}");
+        }
+        // Figures, years and codes are not phones.
+        for text in ["7.140", "2025-11-03", "6471010", "1.700.000", "Rp5.000.000"] {
+            assert!(kinds(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_phone_beside_an_id_number_is_found_too() {
+        assert_eq!(
+            kinds("Hubungi 0812-3456-7890 atau NIK 1234 5678 9012 3456."),
+            [Kind::IdNumber, Kind::Phone]
+        );
+    }
+
+    #[test]
+    fn emails_and_masking() {
+        let found = Detector::new(&[]).scan("tulis ke budi.santoso@contoh.example ya");
+        assert_eq!(found[0].kind, Kind::Email);
+        assert_eq!(found[0].masked, "b•••@c•••");
+        assert_eq!(mask("0812-3456-7890"), "08••-••••-••90");
+        assert_eq!(mask("1234567890123456"), "12••••••••••••56");
+    }
+
+    #[test]
+    fn allowed_values_match_in_any_spelling() {
+        let allow = AllowEntry {
+            value: "0542-123456".into(),
+            reason: "hotline".into(),
+            reviewed_by: "PPID".into(),
+            reviewed_on: "2025-11-01".parse().unwrap(),
+        };
+        let detector = Detector::new(&[allow]);
+        assert!(detector.scan("(0542) 123456").is_empty());
+        assert!(detector.scan("+62 542 123456").is_empty());
+        assert_eq!(detector.scan("0812 3456 7890").len(), 1);
+    }
+
+    #[test]
+    fn identifying_column_names() {
+        for name in [
+            "nama",
+            "nama_lengkap",
+            "Name",
+            "alamat",
+            "no_hp",
+            "nik",
+            "no_kk",
+            "tanggal_lahir",
+            "email",
+            "Nomor Telepon",
+            "NIK Penerima",
+        ] {
+            assert!(identifying_column(name).is_some(), "{name}");
+        }
+        for name in [
+            "kecamatan",
+            "jenis_kelamin",
+            "kelompok_umur",
+            "pekerjaan",
+            "bulan_mulai",
+            "id_penerima",
+            "namespace_x",
+            "rtrw_code",
+        ] {
+            assert!(identifying_column(name).is_none(), "{name}");
+        }
+    }
+}
