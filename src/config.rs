@@ -205,10 +205,15 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
                 }
                 None => Location::file(CONFIG_FILE),
             };
-            diagnostics.push(
-                Diagnostic::error(Some(location), error.message().trim().to_string())
+            let message = error.message().trim();
+            diagnostics.push(match unknown_key(message) {
+                Some((unknown, hint)) => {
+                    Diagnostic::error(Some(location), format!("unknown key `{unknown}`"))
+                        .with_hint(hint)
+                }
+                None => Diagnostic::error(Some(location), message.to_string())
                     .with_hint("see the README's site.toml reference for the keys kaca knows"),
-            );
+            });
             return None;
         }
     };
@@ -405,6 +410,27 @@ pub fn normalise_base_url(url: &str) -> Result<(String, String), String> {
     Ok((format!("{scheme_and_host}{path}"), path))
 }
 
+/// Reads serde's "unknown field `x`, expected one of `a`, `b`" (staff read
+/// "field" as a data column) as (`x`, a hint naming the closest key or
+/// listing them). `None` for other messages.
+pub fn unknown_key(message: &str) -> Option<(String, String)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let list = rest
+        .trim_start_matches(", expected one of ")
+        .trim_start_matches(", expected ");
+    let known: Vec<&str> = list
+        .split(", ")
+        .map(|k| k.trim_matches('`'))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let hint = match crate::diagnostics::did_you_mean(unknown, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("the keys here are {}", known.join(", ")),
+    };
+    Some((unknown.to_string(), hint))
+}
+
 /// Line of the first `key =` (or `key:`, or `[key]`) in a TOML or YAML
 /// text, at any depth, for pointing at a value that parsed but is not
 /// allowed. Parsers give positions only for syntax errors, so this finds
@@ -477,6 +503,7 @@ mod tests {
         assert!(parse(text, &mut diagnostics).is_none());
         let report = diagnostics.report();
         assert!(report.contains("site.toml:2:1"), "{report}");
-        assert!(report.contains("unknown field `thme`"), "{report}");
+        assert!(report.contains("unknown key `thme`"), "{report}");
+        assert!(report.contains("did you mean `theme`?"), "{report}");
     }
 }

@@ -723,17 +723,9 @@ fn toml_problem(
     message: &str,
     context: Option<(String, Option<String>)>,
 ) -> Diagnostic {
-    let pattern = regex::Regex::new(r"^unknown field `([^`]+)`, expected (?:one of )?(.*)$")
-        .expect("a valid pattern");
-    let Some(found) = pattern.captures(message) else {
+    let Some((unknown, hint)) = crate::config::unknown_key(message) else {
         return Diagnostic::error(Some(location), message.to_string())
             .with_hint("see data/README.md for the keys of figure, table, series, reported, derived, progress and check");
-    };
-    let unknown = &found[1];
-    let known: Vec<&str> = found[2].split(", ").map(|k| k.trim_matches('`')).collect();
-    let hint = match did_you_mean(unknown, known.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("the keys here are {}", known.join(", ")),
     };
     let message = match context {
         Some((kind, Some(id))) => format!("`{id}`: unknown key `{unknown}` in [[{kind}]]"),
