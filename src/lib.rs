@@ -155,7 +155,10 @@ fn run_stages(
     );
     timings.push(("declare", clock.lap()));
     let statistics = match &package {
-        Some(package) => stats::compute(package, &declarations, diagnostics),
+        Some(package) => {
+            let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
+            stats::compute(package, &declarations, &detector, diagnostics)
+        }
         None => stats::Statistics::default(),
     };
     stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);

@@ -1092,3 +1092,25 @@ fn progress_against_a_target_is_drawn_and_said() {
     let english = read(&site.output, "en/program/pelatihan/index.html");
     assert!(english.contains("4 people of the 5 people target (80%)"));
 }
+
+#[test]
+fn identifier_fields_are_never_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("public");
+    assert_clean(&build_into(&common::repository(), &output));
+    // `id_perusahaan` is declared an identifier in the example package.
+    let csv = read(&output, "data/bursa_kerja_perusahaan.csv");
+    assert!(
+        csv.starts_with("sektor,lowongan,bulan\r\n"),
+        "{}",
+        &csv[..60]
+    );
+    assert!(!csv.contains("PRS-"));
+    assert!(!read(&output, "data/bursa_kerja_perusahaan.json").contains("id_perusahaan"));
+    let package = read(&output, "data/datapackage.json");
+    assert!(!package.contains("\"id_perusahaan\""));
+    // The data dictionary still explains the column, and says so.
+    let page = read(&output, "data/bursa_kerja_perusahaan/index.html");
+    assert!(page.contains("<code>id_perusahaan</code>"));
+    assert!(page.contains("Pengenal: tidak pernah diterbitkan atau ditampilkan."));
+}

@@ -468,6 +468,7 @@ fn resource(
             }
         },
     };
+    check_privacy_roles(&fields, &name, persons, &at, diagnostics);
     Some(Resource {
         persons,
         publish_rows,
@@ -484,6 +485,58 @@ fn resource(
         raw: map.clone(),
         name,
     })
+}
+
+/// Columns that name or locate a person must be declared identifiers
+/// (never published); person-level dates must have a declared role.
+fn check_privacy_roles(
+    fields: &[Field],
+    resource: &str,
+    persons: bool,
+    at: &dyn Fn(&[&str]) -> Option<Location>,
+    diagnostics: &mut Diagnostics,
+) {
+    for field in fields {
+        let place = || at(&["\"fields\"", &quoted(&field.name)]);
+        use crate::privacy::identifiers::{Column, identifying_column};
+        // A name column of a table of places or offices is fine once it is
+        // declared public; contact columns never are.
+        let flagged = match identifying_column(&field.name) {
+            Some(Column::NameOrAddress(_)) => !(field.role == Role::Public && !persons),
+            Some(Column::Contact(_)) => true,
+            None => false,
+        };
+        if field.role != Role::Identifier
+            && flagged
+            && let Some(what) = identifying_column(&field.name).map(Column::describe)
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    place(),
+                    format!(
+                        "resource `{resource}`, field `{}`: the name says it holds {what}, which kaca never publishes",
+                        field.name
+                    ),
+                )
+                .with_hint("remove the column from the file, or declare \"privacy\": \"identifier\" so it is read but never published or shown (a name of a place or office in a table of places: declare it \"public\")"),
+            );
+        }
+        if persons
+            && matches!(field.field_type, FieldType::Date | FieldType::DateTime)
+            && field.role == Role::Undeclared
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    place(),
+                    format!(
+                        "resource `{resource}`, field `{}`: an exact date in person-level data can single a person out (a birth date always does)",
+                        field.name
+                    ),
+                )
+                .with_hint("publish the month instead (type yearmonth), or declare its \"privacy\" role: \"identifier\" (never shown) or \"quasi-identifier\""),
+            );
+        }
+    }
 }
 
 /// A schema or dialect is written inline or as the path of a JSON file.

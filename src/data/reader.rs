@@ -22,6 +22,8 @@ pub struct Row<'a> {
     pub cells: &'a [Cell<'a>],
     /// 1-based number of the data record (the header is not a record).
     pub record: u64,
+    /// Byte offset of the record in the file (for `lines_at`).
+    pub offset: u64,
 }
 
 /// What reading a resource found out.
@@ -152,7 +154,7 @@ impl Scan {
 }
 
 /// The 1-based line of each byte offset in a file.
-fn lines_at(path: &std::path::Path, offsets: &[u64]) -> HashMap<u64, usize> {
+pub fn lines_at(path: &std::path::Path, offsets: &[u64]) -> HashMap<u64, usize> {
     let mut sorted: Vec<u64> = offsets.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
@@ -535,6 +537,7 @@ fn read_rows(
             visit(&Row {
                 cells: &cells,
                 record: number,
+                offset,
             });
         }
     }

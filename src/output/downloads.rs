@@ -103,20 +103,23 @@ fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let names: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
+    // Identifier fields are never published.
+    let kept: Vec<usize> = published_fields(resource);
+    let names: Vec<&str> = kept
+        .iter()
+        .map(|&i| resource.fields[i].name.as_str())
+        .collect();
     let _ = csv.write_record(&names);
     let mut json_rows: Vec<Value> = Vec::new();
     let _ = reader::scan(resource, &Default::default(), &[], &mut |row| {
-        let texts: Vec<String> = row
-            .cells
+        let texts: Vec<String> = kept
             .iter()
-            .map(|c| neutralise_formula(&c.canonical()))
+            .map(|&i| neutralise_formula(&row.cells[i].canonical()))
             .collect();
         let _ = csv.write_record(&texts);
-        let object: Map<String, Value> = names
+        let object: Map<String, Value> = kept
             .iter()
-            .zip(row.cells)
-            .map(|(name, cell)| (name.to_string(), json_value(cell)))
+            .map(|&i| (resource.fields[i].name.clone(), json_value(&row.cells[i])))
             .collect();
         json_rows.push(Value::Object(object));
     });
@@ -125,6 +128,13 @@ fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
         (serde_json::to_string_pretty(&json_rows).expect("JSON values always serialise") + "\n")
             .into_bytes();
     (csv_bytes, json_bytes)
+}
+
+/// Indices of the fields a download contains: all but identifiers.
+fn published_fields(resource: &Resource) -> Vec<usize> {
+    (0..resource.fields.len())
+        .filter(|&i| resource.fields[i].role != crate::data::schema::Role::Identifier)
+        .collect()
 }
 
 fn json_value(cell: &Cell<'_>) -> Value {
@@ -154,6 +164,35 @@ fn published_resource(resource: &Resource, downloads: &[Download]) -> Value {
     map.insert("hash".into(), json!(format!("sha256:{}", csv.sha256)));
     if let Some(Value::Object(schema)) = map.get_mut("schema") {
         schema.insert("missingValues".into(), json!([""]));
+        // Identifier fields are not in the file, nor keys that name them.
+        let dropped: Vec<String> = resource
+            .fields
+            .iter()
+            .filter(|f| f.role == crate::data::schema::Role::Identifier)
+            .map(|f| f.name.clone())
+            .collect();
+        if let Some(Value::Array(fields)) = schema.get_mut("fields") {
+            fields.retain(|f| {
+                !f.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| dropped.iter().any(|d| d == n))
+            });
+        }
+        let names_dropped = |value: &Value| -> bool {
+            match value {
+                Value::String(s) => dropped.contains(s),
+                Value::Array(items) => items
+                    .iter()
+                    .any(|i| i.as_str().is_some_and(|s| dropped.iter().any(|d| d == s))),
+                _ => false,
+            }
+        };
+        if schema.get("primaryKey").is_some_and(names_dropped) {
+            schema.remove("primaryKey");
+        }
+        if let Some(Value::Array(keys)) = schema.get_mut("foreignKeys") {
+            keys.retain(|k| !k.get("fields").is_some_and(names_dropped));
+        }
         if let Some(Value::Array(fields)) = schema.get_mut("fields") {
             for field in fields.iter_mut().filter_map(Value::as_object_mut) {
                 for key in [

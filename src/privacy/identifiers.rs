@@ -146,10 +146,27 @@ pub fn mask(value: &str) -> String {
         .collect()
 }
 
+/// What a column's name says it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// A name or an address: a person's, or a place's or an office's.
+    NameOrAddress(&'static str),
+    /// An ID number, phone, e-mail or birth date: always a person's here.
+    Contact(&'static str),
+}
+
+impl Column {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Column::NameOrAddress(what) | Column::Contact(what) => what,
+        }
+    }
+}
+
 /// Column names that say the column holds a name, an address, an ID
 /// number, a phone number, an e-mail address or a birth date (Indonesian
-/// and English). Returns what the name says.
-pub fn identifying_column(name: &str) -> Option<&'static str> {
+/// and English).
+pub fn identifying_column(name: &str) -> Option<Column> {
     let lower = name.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
@@ -169,7 +186,7 @@ pub fn identifying_column(name: &str) -> Option<&'static str> {
     ];
     if BIRTH.iter().any(|b| joined.contains(b)) || (has("lahir") && (has("tanggal") || has("tgl")))
     {
-        return Some("a birth date");
+        return Some(Column::Contact("a birth date"));
     }
     if has("nik")
         || has("no_kk")
@@ -179,13 +196,13 @@ pub fn identifying_column(name: &str) -> Option<&'static str> {
         || has("ktp")
         || has("nkk")
     {
-        return Some("a NIK, KK or ID-card number");
+        return Some(Column::Contact("a NIK, KK or ID-card number"));
     }
     if has("nama") || has("name") || has("fullname") || joined == "full_name" {
-        return Some("a name");
+        return Some(Column::NameOrAddress("a name"));
     }
     if has("alamat") || has("address") || has("rt") && has("rw") {
-        return Some("an address");
+        return Some(Column::NameOrAddress("an address"));
     }
     if has("hp")
         || has("telepon")
@@ -197,10 +214,10 @@ pub fn identifying_column(name: &str) -> Option<&'static str> {
         || has("handphone")
         || joined.contains("no_hp")
     {
-        return Some("a phone number");
+        return Some(Column::Contact("a phone number"));
     }
     if has("email") || has("surel") || joined.contains("e_mail") {
-        return Some("an e-mail address");
+        return Some(Column::Contact("an e-mail address"));
     }
     None
 }

@@ -815,6 +815,20 @@ fn query(
     };
     let field_of = |name: &str, key: &str, diagnostics: &mut Diagnostics| -> Option<FieldType> {
         match resource.fields.iter().find(|f| f.name == name) {
+            // Grouping or filtering by an identifier would show it.
+            Some(field)
+                if field.role == crate::data::schema::Role::Identifier
+                    && (key == "by" || key == "filter") =>
+            {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Some(place.of(id, Some(key))),
+                        format!("`{id}`: field `{name}` of `{}` is an identifier and is never shown, so it cannot be used in `{key}`", resource.name),
+                    )
+                    .with_hint("count persons with measure = \"distinct\" and field = the identifier; group by a quasi-identifier such as kecamatan"),
+                );
+                None
+            }
             Some(field) => Some(field.field_type),
             None => {
                 let names: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();

@@ -342,6 +342,7 @@ fn period_key(cell: &Cell<'_>, period: Period) -> String {
 pub fn compute(
     package: &Package,
     declarations: &Declarations,
+    detector: &crate::privacy::identifiers::Detector,
     diagnostics: &mut Diagnostics,
 ) -> Statistics {
     let mut statistics = Statistics::default();
@@ -391,6 +392,7 @@ pub fn compute(
                     .map(|t| Running::new(&t.query, resource)),
             )
             .collect();
+        let mut privacy = crate::privacy::DataScan::new(detector, resource);
         let scan = reader::scan(
             resource,
             &known,
@@ -399,11 +401,17 @@ pub fn compute(
                 .map(Vec::as_slice)
                 .unwrap_or(&[]),
             &mut |row| {
+                privacy.row(row);
                 for query in &mut running {
                     query.add(row);
                 }
             },
         );
+        let found = privacy.finish();
+        if !found.is_empty() {
+            failed_resources.insert(resource.name.clone());
+        }
+        diagnostics.extend(found);
         if !scan.problems.is_empty() {
             failed_resources.insert(resource.name.clone());
         }
