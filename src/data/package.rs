@@ -502,7 +502,7 @@ fn check_privacy_roles(
         // A name column of a table of places or offices is fine once it is
         // declared public; contact columns never are.
         let flagged = match identifying_column(&field.name) {
-            Some(Column::NameOrAddress(_)) => !(field.role == Role::Public && !persons),
+            Some(Column::NameOrAddress(_)) => field.role != Role::Public || persons,
             Some(Column::Contact(_)) => true,
             None => false,
         };
