@@ -86,9 +86,9 @@ impl<'a> DataScan<'a> {
                                 found.kind.describe()
                             ),
                         )
-                        .with_hint(format!(
-                            "remove it from the data, or declare the field \"privacy\": \"identifier\" (never published or shown); an office's public number goes in [[privacy.allow]] in site.toml"
-                        )),
+                        .with_hint(
+                            "remove it from the data, or declare the field \"privacy\": \"identifier\" (never published or shown); an office's public number goes in [[privacy.allow]] in site.toml",
+                        ),
                     ));
                 }
             }
