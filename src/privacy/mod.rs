@@ -4,6 +4,7 @@
 //! suppressed.
 
 pub mod identifiers;
+pub mod suppression;
 
 use crate::diagnostics::{Diagnostic, Location};
 
