@@ -109,8 +109,9 @@ fn recoverable(table: &[Vec<u64>], hidden: &BTreeMap<Key, Reason>, target: &Key)
             for r in 0..m.len() {
                 if r != rank && m[r][col] != 0 {
                     let (a, b) = (m[rank][col], m[r][col]);
-                    for c in 0..width {
-                        m[r][c] = m[r][c] * a - m[rank][c] * b;
+                    let pivot_row = m[rank].clone();
+                    for (value, p) in m[r].iter_mut().zip(&pivot_row) {
+                        *value = *value * a - p * b;
                     }
                     let g = m[r].iter().fold(0i128, |g, v| gcd(g, v.abs()));
                     if g > 1 {

@@ -219,10 +219,7 @@ fn determined(reduced: &[Vec<f64>], pivots: &[usize], target: usize, columns: us
 
 /// The first suppressed cell that the published cells give away, if any
 /// (none after `decide`; the build checks again as a last safeguard).
-pub fn first_recoverable_key(
-    cells: &[Cell],
-    suppressed: &BTreeMap<Key, Reason>,
-) -> Option<Key> {
+pub fn first_recoverable_key(cells: &[Cell], suppressed: &BTreeMap<Key, Reason>) -> Option<Key> {
     let published: BTreeMap<Key, u64> = cells.iter().map(|c| (c.key.clone(), c.persons)).collect();
     let relations = relations(&published);
     first_recoverable(&published, suppressed, &relations)
