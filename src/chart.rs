@@ -57,16 +57,32 @@ pub struct ChartData<'a> {
     pub texts: Vec<Vec<String>>,
     /// Row totals as shown, for stacked bars.
     pub totals: Vec<String>,
+    /// `hidden[row][part]`: hidden to protect privacy. Drawn as a hatched
+    /// mark of fixed size with its label (`<10`), never to scale.
+    pub hidden: Vec<Vec<bool>>,
     /// "No data" in the chart's language.
     pub missing_text: &'a str,
 }
 
 impl ChartData<'_> {
+    /// The largest visible bar: hidden values do not set the scale (the
+    /// scale would hint at their size).
     fn max(&self) -> f64 {
-        let sums = self.values.iter().map(|row| match self.shape {
-            Shape::StackedBar => row.iter().flatten().sum(),
-            _ => row.iter().flatten().fold(0.0_f64, |a, b| a.max(*b)),
-        });
+        let visible = |r: usize, row: &[Option<f64>]| -> Vec<f64> {
+            row.iter()
+                .enumerate()
+                .filter(|(p, _)| !is_hidden(self, r, *p))
+                .filter_map(|(_, v)| *v)
+                .collect()
+        };
+        let sums = self
+            .values
+            .iter()
+            .enumerate()
+            .map(|(r, row)| match self.shape {
+                Shape::StackedBar => visible(r, row).iter().sum(),
+                _ => visible(r, row).iter().fold(0.0_f64, |a, b| a.max(*b)),
+            });
         sums.fold(0.0_f64, f64::max)
     }
 
@@ -132,6 +148,12 @@ pub fn svg(data: &ChartData<'_>, standalone: bool) -> String {
     if data.shape == Shape::StackedBar {
         out.push_str(&patterns(id.as_ref(), data.parts.len()));
     }
+    if data.hidden.iter().flatten().any(|h| *h) {
+        let _ = write!(
+            out,
+            "<defs><pattern id=\"{id}-tersembunyi\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><path d=\"M0 0V6\" stroke=\"{MUTED}\" stroke-width=\"2\"/></pattern></defs>"
+        );
+    }
     out.push_str(&content);
     out.push_str("</svg>");
     out
@@ -157,6 +179,17 @@ fn patterns(id: &str, count: usize) -> String {
     }
     out.push_str("</defs>");
     out
+}
+
+/// Width of the mark of a hidden value: visible, but no magnitude.
+const HIDDEN_MARK: f64 = 22.0;
+
+fn is_hidden(data: &ChartData<'_>, row: usize, part: usize) -> bool {
+    data.hidden
+        .get(row)
+        .and_then(|r| r.get(part))
+        .copied()
+        .unwrap_or(false)
 }
 
 /// Rough width of a text in SVG units (system fonts average about 0.55 em).
@@ -208,6 +241,9 @@ fn bars(data: &ChartData<'_>) -> (f64, String) {
             );
         }
         for (part, value) in values.iter().enumerate() {
+            if is_hidden(data, i, part) {
+                continue;
+            }
             let Some(value) = value else { continue };
             let width = if max > 0.0 {
                 value / max * bar_room
@@ -240,12 +276,42 @@ fn bars(data: &ChartData<'_>) -> (f64, String) {
             }
             x += width;
         }
+        // Hidden parts: one hatched mark after the drawn ones, labelled.
+        let hidden_parts: Vec<usize> = (0..values.len())
+            .filter(|&p| is_hidden(data, i, p))
+            .collect();
+        if !hidden_parts.is_empty() {
+            let _ = write!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{bar_y:.1}\" width=\"{HIDDEN_MARK}\" height=\"{bar_height}\" fill=\"url(#{id}-tersembunyi)\" stroke=\"{MUTED}\" stroke-width=\"1\"/>"
+            );
+            x += HIDDEN_MARK;
+            if data.shape == Shape::StackedBar {
+                let labels: Vec<String> = hidden_parts
+                    .iter()
+                    .map(|&p| {
+                        format!(
+                            "{} {}",
+                            data.parts.get(p).map(String::as_str).unwrap_or(""),
+                            data.texts[i][p]
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    out,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{MUTED}\">{}</text>",
+                    EDGE,
+                    bar_y + bar_height + 13.0,
+                    escape_html(&labels.join(", "))
+                );
+            }
+        }
         let end_text = if data.shape == Shape::StackedBar {
             data.totals.get(i).cloned().unwrap_or_default()
         } else {
             data.texts[i].first().cloned().unwrap_or_default()
         };
-        if values.iter().any(Option::is_some) {
+        if values.iter().any(Option::is_some) || !hidden_parts.is_empty() {
             let _ = write!(
                 out,
                 "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{INK}\" font-weight=\"600\">{}</text>",
@@ -254,7 +320,8 @@ fn bars(data: &ChartData<'_>) -> (f64, String) {
                 escape_html(&end_text)
             );
         }
-        y = bar_y + bar_height + 10.0;
+        let labelled_hidden = data.shape == Shape::StackedBar && !hidden_parts.is_empty();
+        y = bar_y + bar_height + if labelled_hidden { 22.0 } else { 10.0 };
     }
     (y + 2.0, out)
 }
@@ -316,7 +383,18 @@ fn over_time(data: &ChartData<'_>) -> (f64, String) {
     let mut points = Vec::new();
     for (i, values) in data.values.iter().enumerate() {
         let centre = slot * (i as f64 + 0.5);
-        let value = values.first().copied().flatten();
+        let hidden = is_hidden(data, i, 0);
+        let value = values.first().copied().flatten().filter(|_| !hidden);
+        if hidden {
+            let width = (slot * 0.7).min(40.0);
+            let _ = write!(
+                out,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{HIDDEN_MARK}\" fill=\"url(#{}-tersembunyi)\" stroke=\"{MUTED}\" stroke-width=\"1\"/>",
+                centre - width / 2.0,
+                base - HIDDEN_MARK,
+                escape_html(data.id)
+            );
+        }
         let height = match value {
             Some(v) if max > 0.0 => v / max * plot_height,
             _ => 0.0,
@@ -337,7 +415,7 @@ fn over_time(data: &ChartData<'_>) -> (f64, String) {
         }
         let text = &data.texts[i][0];
         if i % label_every == 0 || i + 1 == data.values.len() {
-            let shown = if value.is_some() {
+            let shown = if value.is_some() || hidden {
                 text.as_str()
             } else {
                 data.missing_text
@@ -348,7 +426,7 @@ fn over_time(data: &ChartData<'_>) -> (f64, String) {
             let _ = write!(
                 out,
                 "<text x=\"{x:.1}\" y=\"{:.1}\" fill=\"{INK}\" text-anchor=\"middle\" font-weight=\"600\">{}</text>",
-                base - height - 5.0,
+                base - if hidden { HIDDEN_MARK } else { height } - 5.0,
                 escape_html(shown)
             );
         }
@@ -457,6 +535,7 @@ mod tests {
                 vec![vec!["1.180".into()], vec!["–".into()]]
             },
             totals: vec!["2".into(), "2".into()],
+            hidden: Vec::new(),
             missing_text: "tidak ada data",
         }
     }
@@ -501,6 +580,20 @@ mod tests {
         );
         assert!(!svg.contains("<path"), "no overshoot mark");
         assert!(progress("q", "x", "y", 120.0, 100.0).contains("<path"));
+    }
+
+    #[test]
+    fn hidden_values_get_a_fixed_mark_not_a_bar_to_scale() {
+        let mut chart = data(Shape::Bar);
+        chart.values = vec![vec![Some(1180.0)], vec![Some(3.0)]];
+        chart.texts = vec![vec!["1.180".into()], vec!["<10".into()]];
+        chart.hidden = vec![vec![false], vec![true]];
+        let svg = svg(&chart, false);
+        assert!(svg.contains("fill=\"url(#uji-tersembunyi)\""), "{svg}");
+        assert!(svg.contains(">&lt;10</text>"));
+        assert!(svg.contains("<desc id=\"uji-isi\">Las: 1.180; Menjahit: &lt;10.</desc>"));
+        // The hidden 3 neither draws a bar nor sets the scale.
+        assert_eq!(svg.matches("fill=\"#0b5563\"").count(), 1);
     }
 
     #[test]

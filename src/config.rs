@@ -45,6 +45,9 @@ pub struct PrivacyConfig {
     pub min_cell_size: u32,
     #[serde(default)]
     pub allow: Vec<AllowEntry>,
+    /// The content page that explains the rules (`metodologi.md`): notes
+    /// under hidden numbers link to it, and it shows the rules in force.
+    pub explained_in: Option<String>,
 }
 
 impl Default for PrivacyConfig {
@@ -52,6 +55,7 @@ impl Default for PrivacyConfig {
         PrivacyConfig {
             min_cell_size: default_min_cell_size(),
             allow: Vec::new(),
+            explained_in: None,
         }
     }
 }

@@ -72,6 +72,8 @@ pub struct BuildSummary {
     pub output: Option<PathBuf>,
     /// Each stage and how long it took.
     pub timings: Vec<(&'static str, Duration)>,
+    /// What the privacy guard scanned and hid.
+    pub privacy: Vec<String>,
 }
 
 /// Runs the whole pipeline. Writes nothing unless every stage succeeded.
@@ -154,7 +156,7 @@ fn run_stages(
         diagnostics,
     );
     timings.push(("declare", clock.lap()));
-    let statistics = match &package {
+    let mut statistics = match &package {
         Some(package) => {
             let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
             stats::compute(package, &declarations, &detector, diagnostics)
@@ -163,6 +165,17 @@ fn run_stages(
     };
     stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);
     timings.push(("compute", clock.lap()));
+
+    // Before anything is rendered: hide what could identify a person.
+    let mut privacy_report = match &package {
+        Some(package) => privacy::protect(&mut statistics, package, &config, diagnostics),
+        None => privacy::Report::default(),
+    };
+    privacy_report.lines.insert(
+        0,
+        privacy::scan_summary(&content, package.as_ref(), &config),
+    );
+    timings.push(("privacy", clock.lap()));
     if diagnostics.has_errors() {
         return None;
     }
@@ -209,6 +222,7 @@ fn run_stages(
         files: files.len(),
         output,
         timings: std::mem::take(timings),
+        privacy: privacy_report.lines,
     })
 }
 

@@ -120,6 +120,10 @@ fn report(outcome: &BuildOutcome, options: &BuildOptions, verbose: bool) -> Exit
     let warnings = outcome.diagnostics.warning_count();
     match &outcome.summary {
         Some(summary) if errors == 0 => {
+            println!("Privacy report:");
+            for line in &summary.privacy {
+                println!("  - {line}");
+            }
             if verbose {
                 for (stage, time) in &summary.timings {
                     eprintln!("  {stage:<8} {:>8.1} ms", time.as_secs_f64() * 1000.0);

@@ -70,7 +70,8 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
         let mut record = json!({
             "id": decl.id,
             "label": decl.label,
-            "value": figure.value.map(json_number),
+            "value": figure.value.filter(|_| figure.hidden.is_none()).map(json_number),
+            "hidden": figure.hidden,
             "unit": decl.unit,
             "as_of": decl.as_of,
             "programme": decl.origin.page,
@@ -110,11 +111,18 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
         let query = &decl.query;
         let additive =
             query.measure.counts_rows() || query.measure == crate::stats::declare::Measure::Sum;
-        let mut add = |id: String, value: Option<f64>, group: Value| {
+        let mut add = |id: String,
+                       value: Option<f64>,
+                       group: Value,
+                       marginal: Vec<Option<String>>| {
+            // A hidden number is listed, without its value, with why.
+            let hidden = table.hidden.get(&marginal).copied();
+            let value = value.filter(|_| hidden.is_none());
             out.push(json!({
                 "id": id,
                 "label": decl.label,
                 "value": value.map(json_number),
+                "hidden": hidden,
                 "unit": decl.unit,
                 "as_of": decl.as_of,
                 "programme": decl.origin.page,
@@ -139,10 +147,15 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
                 if let (Some(field), Some(column)) = (&column_field, column) {
                     group.insert(field.clone(), json!(column));
                 }
+                let marginal = match column {
+                    Some(column) => vec![Some(row.clone()), Some(column.clone())],
+                    None => vec![Some(row.clone())],
+                };
                 add(
                     cell_id(&decl.id, row, column.map(String::as_str)),
                     *value,
                     Value::Object(group),
+                    marginal,
                 );
             }
             if additive && !table.columns.is_empty() {
@@ -150,6 +163,7 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
                     cell_id(&decl.id, row, Some(TOTAL)),
                     Some(cells.iter().flatten().sum()),
                     json!({ row_field.clone(): row }),
+                    vec![Some(row.clone()), None],
                 );
             }
         }
@@ -164,9 +178,15 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
                     cell_id(&decl.id, TOTAL, Some(column)),
                     Some(sum),
                     json!({ column_field.clone().unwrap_or_default(): column }),
+                    vec![None, Some(column.clone())],
                 );
             }
-            add(cell_id(&decl.id, TOTAL, None), Some(table.sum()), json!({}));
+            add(
+                cell_id(&decl.id, TOTAL, None),
+                Some(table.sum()),
+                json!({}),
+                vec![None; query.by.len()],
+            );
         }
     }
     out
@@ -199,7 +219,12 @@ pub fn files(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
         .iter()
         .map(|l| l.code.as_str())
         .collect();
-    let mut header = vec!["id".to_string(), "kind".into(), "value".into()];
+    let mut header = vec![
+        "id".to_string(),
+        "kind".into(),
+        "value".into(),
+        "hidden".into(),
+    ];
     header.extend(languages.iter().map(|l| format!("label_{l}")));
     header.extend(languages.iter().map(|l| format!("unit_{l}")));
     header.extend(
@@ -222,7 +247,7 @@ pub fn files(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let mut row = vec![text("id"), text("kind"), text("value")];
+        let mut row = vec![text("id"), text("kind"), text("value"), text("hidden")];
         row.extend(
             languages
                 .iter()

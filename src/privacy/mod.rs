@@ -6,6 +6,8 @@
 pub mod identifiers;
 pub mod suppression;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::diagnostics::{Diagnostic, Location};
 
 /// Scans a content file's text (front matter and body) line by line.
@@ -125,4 +127,279 @@ impl<'a> DataScan<'a> {
         }
         out
     }
+}
+
+/// What the guard did, for the report `check` and `build` print.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub lines: Vec<String>,
+}
+
+/// Where a published number lives, to set its flag.
+#[derive(Debug, Clone)]
+enum Place {
+    Figure(usize),
+    Table(usize, Vec<Option<String>>),
+}
+
+/// Hides every number of person-level data that counts fewer than the
+/// minimum group size of persons, and as many more as it takes so that no
+/// hidden number can be worked out from the others, across the whole site.
+pub fn protect(
+    statistics: &mut crate::stats::Statistics,
+    package: &crate::data::package::Package,
+    config: &crate::config::Config,
+    diagnostics: &mut crate::diagnostics::Diagnostics,
+) -> Report {
+    use crate::stats::declare::{Condition, Kind, Period};
+    use suppression::{Cell, Key, Reason};
+
+    let mut report = Report::default();
+    let site_k = u64::from(config.privacy.min_cell_size);
+    let mut thresholds: BTreeMap<String, u64> = BTreeMap::new();
+    for resource in package.resources.iter().filter(|r| r.persons) {
+        let k = match resource.min_cell_size {
+            Some(own) if u64::from(own) < site_k => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Some(Location::file(
+                            std::path::Path::new(crate::data::package::DATA_DIR).join(crate::data::package::PACKAGE_FILE),
+                        )),
+                        format!(
+                            "resource `{}`: min_cell_size {own} is below the site's {site_k}; a resource can only make it stricter",
+                            resource.name
+                        ),
+                    )
+                    .with_hint(format!("use {site_k} or more, or lower [privacy] min_cell_size in site.toml (never below 3)")),
+                );
+                site_k
+            }
+            Some(own) => u64::from(own),
+            None => site_k,
+        };
+        thresholds.insert(resource.name.clone(), k);
+    }
+
+    // Cells of each key space: a resource and the part of a filter that is
+    // not a single value (single values are part of the cell's key).
+    let mut spaces: BTreeMap<(String, String), Vec<(Cell, Place)>> = BTreeMap::new();
+    let split_filter = |filter: &[Condition]| -> (String, Key) {
+        let mut base = Key::new();
+        let mut rest = Vec::new();
+        for condition in filter {
+            match condition {
+                Condition::OneOf { field, values } if values.len() == 1 => {
+                    base.insert(field.clone(), values[0].clone());
+                }
+                other => rest.push(other.clone()),
+            }
+        }
+        (serde_json::to_string(&rest).unwrap_or_default(), base)
+    };
+    for (index, figure) in statistics.figures.iter().enumerate() {
+        let (Kind::Computed(query), Some(persons)) = (&figure.decl.kind, figure.persons) else {
+            continue;
+        };
+        if !thresholds.contains_key(&query.resource) {
+            continue;
+        }
+        let (residual, base) = split_filter(&query.filter);
+        spaces
+            .entry((query.resource.clone(), residual))
+            .or_default()
+            .push((Cell { key: base, persons }, Place::Figure(index)));
+    }
+    for (index, table) in statistics.tables.iter().enumerate() {
+        let query = &table.decl.query;
+        let Some(persons) = &table.persons else {
+            continue;
+        };
+        if !thresholds.contains_key(&query.resource) {
+            continue;
+        }
+        let (residual, base) = split_filter(&query.filter);
+        // A series' periods are keyed by field and granularity: a month and
+        // a year of the same field are different splits.
+        let names: Vec<String> = query
+            .by
+            .iter()
+            .map(|field| match query.period {
+                Some(Period::Month) => format!("{field}@month"),
+                Some(Period::Year) => format!("{field}@year"),
+                None => field.clone(),
+            })
+            .collect();
+        let mut cells_of_table: Vec<Vec<Option<String>>> = Vec::new();
+        for row in &table.rows {
+            if table.columns.is_empty() {
+                cells_of_table.push(vec![Some(row.clone())]);
+            } else {
+                for column in &table.columns {
+                    cells_of_table.push(vec![Some(row.clone()), Some(column.clone())]);
+                }
+                cells_of_table.push(vec![Some(row.clone()), None]);
+            }
+        }
+        for column in &table.columns {
+            cells_of_table.push(vec![None, Some(column.clone())]);
+        }
+        cells_of_table.push(vec![None; names.len()]);
+        for marginal in cells_of_table {
+            let mut key = base.clone();
+            for (name, value) in names.iter().zip(&marginal) {
+                if let Some(value) = value {
+                    key.insert(name.clone(), value.clone());
+                }
+            }
+            let count = persons.get(&marginal).copied().unwrap_or(0);
+            spaces
+                .entry((query.resource.clone(), residual.clone()))
+                .or_default()
+                .push((
+                    Cell {
+                        key,
+                        persons: count,
+                    },
+                    Place::Table(index, marginal),
+                ));
+        }
+    }
+
+    let mut hidden_ids: BTreeSet<String> = BTreeSet::new();
+    for ((resource, _), entries) in &spaces {
+        let k = thresholds[resource];
+        let cells: Vec<Cell> = entries.iter().map(|(c, _)| c.clone()).collect();
+        let decision = suppression::decide(&cells, k);
+        if let Some(exposed) = suppression::first_recoverable_key(&cells, &decision) {
+            diagnostics.push(Diagnostic::error(
+                None,
+                format!("privacy guard: a hidden number of `{resource}` ({exposed:?}) could still be worked out; nothing was written"),
+            ).with_hint("this is a bug in kaca; please report it with the data/stats files"));
+        }
+        for (cell, place) in entries {
+            let Some(reason) = decision.get(&cell.key) else {
+                continue;
+            };
+            match place {
+                Place::Figure(i) => {
+                    statistics.figures[*i].hidden = Some(*reason);
+                    hidden_ids.insert(statistics.figures[*i].decl.id.clone());
+                }
+                Place::Table(i, marginal) => {
+                    statistics.tables[*i]
+                        .hidden
+                        .insert(marginal.clone(), *reason);
+                    hidden_ids.insert(statistics.tables[*i].decl.id.clone());
+                }
+            }
+        }
+    }
+
+    // Derived figures and checks over a hidden number would reveal it.
+    loop {
+        let before = hidden_ids.len();
+        for figure in statistics.figures.iter_mut() {
+            if figure.hidden.is_some() {
+                continue;
+            }
+            if let Kind::Derived { formula } = &figure.decl.kind
+                && let Ok((_, references)) = crate::stats::formula::parse(formula)
+                && references.iter().any(|r| match r {
+                    crate::stats::formula::Reference::Figure(id)
+                    | crate::stats::formula::Reference::Sum(id) => hidden_ids.contains(id),
+                })
+            {
+                figure.hidden = Some(Reason::Complementary);
+                hidden_ids.insert(figure.decl.id.clone());
+            }
+        }
+        if hidden_ids.len() == before {
+            break;
+        }
+    }
+    for check in statistics.checks.iter_mut() {
+        if let Ok((_, references)) = crate::stats::formula::parse(&check.decl.rule)
+            && references.iter().any(|r| match r {
+                crate::stats::formula::Reference::Figure(id)
+                | crate::stats::formula::Reference::Sum(id) => hidden_ids.contains(id),
+            })
+        {
+            check.explained = check.decl.rule.clone();
+        }
+    }
+
+    for (resource, k) in &thresholds {
+        let mut primary = 0;
+        let mut complementary = 0;
+        let mut where_hidden: BTreeSet<String> = BTreeSet::new();
+        for figure in &statistics.figures {
+            if let (Some(reason), Kind::Computed(q)) = (figure.hidden, &figure.decl.kind)
+                && &q.resource == resource
+            {
+                match reason {
+                    Reason::Primary => primary += 1,
+                    Reason::Complementary => complementary += 1,
+                }
+                where_hidden.insert(figure.decl.id.clone());
+            }
+        }
+        for table in statistics
+            .tables
+            .iter()
+            .filter(|t| &t.decl.query.resource == resource)
+        {
+            for reason in table.hidden.values() {
+                match reason {
+                    Reason::Primary => primary += 1,
+                    Reason::Complementary => complementary += 1,
+                }
+            }
+            if !table.hidden.is_empty() {
+                where_hidden.insert(table.decl.id.clone());
+            }
+        }
+        let places = if where_hidden.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " in {}",
+                where_hidden.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        };
+        report.lines.push(format!(
+            "`{resource}` (person-level, groups of fewer than {k} hidden): {primary} small numbers hidden, {complementary} more hidden so they cannot be worked out{places}"
+        ));
+    }
+    report
+}
+
+/// The first line of the report: what the identifier scan covered.
+pub fn scan_summary(
+    content: &crate::content::Content,
+    package: Option<&crate::data::package::Package>,
+    config: &crate::config::Config,
+) -> String {
+    let files = content.pages.len() + content.sections.iter().filter(|s| s.file.is_some()).count();
+    let (resources, fields) = package.map_or((0, 0), |p| {
+        let fields = p
+            .resources
+            .iter()
+            .flat_map(|r| &r.fields)
+            .filter(|f| f.role != crate::data::schema::Role::Identifier)
+            .count();
+        (p.resources.len(), fields)
+    });
+    format!(
+        "identifier scan (NIK/KK numbers, phone numbers, e-mail addresses, name/address/contact columns): {files} content files, {fields} fields of {resources} resources; {} reviewed exceptions in [[privacy.allow]]",
+        config.privacy.allow.len()
+    )
+}
+
+/// The minimum group size of a person-level resource: the site's, or the
+/// resource's own when stricter.
+pub fn threshold(resource: &crate::data::package::Resource, config: &crate::config::Config) -> u64 {
+    let site = u64::from(config.privacy.min_cell_size);
+    resource
+        .min_cell_size
+        .map_or(site, |own| u64::from(own).max(site))
 }

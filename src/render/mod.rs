@@ -1011,12 +1011,64 @@ fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
             shared.url(&format!("{prefix}{}", datasets::DATASETS_PAGE))
         }),
+        privacy_url => privacy_url(shared, lang),
+        privacy => privacy_rules(shared, lang),
         figures_url => has_statistics(&shared.site).then(|| {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
             shared.url(&format!("{prefix}{FIGURES_PAGE}"))
         }),
         current_path => shared.url(path),
         current_url => shared.permalink(path),
+    }
+}
+
+/// Where the privacy rules are explained, in `lang`.
+fn privacy_url(shared: &Shared, lang: &str) -> Option<String> {
+    let key = shared.site.config.privacy.explained_in.as_deref()?;
+    let target = shared
+        .site
+        .content
+        .resolve(key, lang, &shared.site.config)?;
+    Some(format!(
+        "{}#{PRIVACY_RULES_ANCHOR}",
+        shared.url(shared.site.content.target_path(target))
+    ))
+}
+
+/// The id of the box with the rules in force on the explaining page.
+pub const PRIVACY_RULES_ANCHOR: &str = "aturan-privasi";
+
+/// The rules in force, for the page that explains them.
+fn privacy_rules(shared: &Shared, lang: &str) -> Value {
+    let config = &shared.site.config;
+    let format = shared.format(lang);
+    let allow: Vec<Value> = config
+        .privacy
+        .allow
+        .iter()
+        .map(|entry| {
+            context! {
+                value => entry.value,
+                reason => entry.reason,
+                reviewed_by => entry.reviewed_by,
+                reviewed_on => entry.reviewed_on.to_string(),
+            }
+        })
+        .collect();
+    let stricter: Vec<Value> = shared
+        .site
+        .package
+        .iter()
+        .flat_map(|p| &p.resources)
+        .filter(|r| r.persons && r.min_cell_size.is_some_and(|k| k > config.privacy.min_cell_size))
+        .map(|r| context! { resource => r.name, threshold => format.integer(i64::from(r.min_cell_size.unwrap_or(0))) })
+        .collect();
+    context! {
+        explained_in => config.privacy.explained_in,
+        anchor => PRIVACY_RULES_ANCHOR,
+        threshold => format.integer(i64::from(config.privacy.min_cell_size)),
+        stricter => stricter,
+        allow => allow,
     }
 }
 

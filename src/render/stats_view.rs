@@ -10,11 +10,47 @@ use minijinja::{Value, context};
 use super::Shared;
 use crate::chart::{ChartData, Shape};
 use crate::data::package::Resource;
+use crate::privacy::suppression::Reason;
 use crate::render::{Contents, OutputFile};
 use crate::stats::declare::{ChartKind, Kind, Labels, Period, Qualifier};
 use crate::stats::{FigureResult, TableResult};
 
 /// The text of a number as shown: `7.140`, `65,5%`, `–` when unknown.
+/// What stands in for a hidden number: `<10` for one hidden because it is
+/// small (true, and all a reader may know), `•` for one hidden so that a
+/// small one cannot be worked out (it may be large: `<10` would be false).
+pub(crate) fn hidden_text(shared: &Shared, lang: &str, reason: Reason, resource: &str) -> String {
+    let strings = shared.site.theme.strings.get(lang);
+    match reason {
+        Reason::Primary => {
+            let k = shared
+                .site
+                .package
+                .as_ref()
+                .and_then(|p| p.resources.iter().find(|r| r.name == resource))
+                .map(|r| crate::privacy::threshold(r, &shared.site.config))
+                .unwrap_or(u64::from(shared.site.config.privacy.min_cell_size));
+            let k = shared.format(lang).integer(k as i64);
+            strings
+                .and_then(|s| s.get("hidden_small"))
+                .map(|t| t.replace("{k}", &k))
+                .unwrap_or_else(|| format!("<{k}"))
+        }
+        Reason::Complementary => strings
+            .and_then(|s| s.get("hidden_other"))
+            .cloned()
+            .unwrap_or_else(|| "•".into()),
+    }
+}
+
+/// The resource a figure is computed from (none for reported and derived).
+fn figure_resource(figure: &FigureResult) -> &str {
+    match &figure.decl.kind {
+        Kind::Computed(query) => &query.resource,
+        _ => "",
+    }
+}
+
 pub(crate) fn number_text(
     shared: &Shared,
     lang: &str,
@@ -171,7 +207,10 @@ pub(crate) fn group_label(
 
 pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &str) -> Value {
     let decl = &figure.decl;
-    let text = number_text(shared, lang, figure.value, &decl.unit);
+    let text = match figure.hidden {
+        Some(reason) => hidden_text(shared, lang, reason, figure_resource(figure)),
+        None => number_text(shared, lang, figure.value, &decl.unit),
+    };
     let (kind, source, qualifier, query, formula) = match &decl.kind {
         Kind::Computed(query) => ("computed", None, None, Some(query), None),
         Kind::Reported {
@@ -192,9 +231,15 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
         let computed = shared.site.statistics.figure(&r.computed_id);
         context! {
             agrees => r.agrees,
-            computed => crate::data::schema::format_number(r.computed),
+            computed => computed
+                .filter(|c| c.hidden.is_none())
+                .map(|_| crate::data::schema::format_number(r.computed)),
             computed_id => r.computed_id,
-            computed_text => number_text(shared, lang, Some(r.computed), &decl.unit),
+            computed_text => match computed.and_then(|c| c.hidden.map(|h| (h, c))) {
+                Some((reason, c)) => hidden_text(shared, lang, reason, figure_resource(c)),
+                None => number_text(shared, lang, Some(r.computed), &decl.unit),
+            },
+            computed_hidden => computed.and_then(|c| c.hidden).map(hidden_code),
             computed_label => computed.map(|c| label(&c.decl.label, lang)),
         }
     });
@@ -246,7 +291,8 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
         anchor => format!("angka-{}", decl.id),
         url => described_at(shared, decl.origin.page.as_deref(), &format!("angka-{}", decl.id), lang),
         label => label(&decl.label, lang),
-        value => figure.value.map(crate::data::schema::format_number),
+        value => figure.value.filter(|_| figure.hidden.is_none()).map(crate::data::schema::format_number),
+        hidden => figure.hidden.map(hidden_code),
         text => text,
         unit => unit_text(&decl.unit, lang),
         as_of => decl.as_of,
@@ -263,7 +309,10 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
 
 /// `4 orang`, `65%`: a figure's number followed by its unit.
 fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
-    let text = number_text(shared, lang, figure.value, &figure.decl.unit);
+    let text = match figure.hidden {
+        Some(reason) => hidden_text(shared, lang, reason, figure_resource(figure)),
+        None => number_text(shared, lang, figure.value, &figure.decl.unit),
+    };
     match unit_text(&figure.decl.unit, lang) {
         unit if unit.is_empty() => text,
         unit => format!("{text} {unit}"),
@@ -272,11 +321,23 @@ fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
 
 /// Just enough of a figure to show its number with its id.
 fn figure_value_brief(shared: &Shared, figure: &FigureResult, lang: &str) -> Value {
+    let text = match figure.hidden {
+        Some(reason) => hidden_text(shared, lang, reason, figure_resource(figure)),
+        None => number_text(shared, lang, figure.value, &figure.decl.unit),
+    };
     context! {
         id => figure.decl.id,
-        value => figure.value.map(crate::data::schema::format_number),
-        text => number_text(shared, lang, figure.value, &figure.decl.unit),
+        value => figure.value.filter(|_| figure.hidden.is_none()).map(crate::data::schema::format_number),
+        hidden => figure.hidden.map(hidden_code),
+        text => text,
         label => label(&figure.decl.label, lang),
+    }
+}
+
+fn hidden_code(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Primary => "small",
+        Reason::Complementary => "complementary",
     }
 }
 
@@ -304,11 +365,16 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
         .collect();
     let additive =
         query.measure.counts_rows() || query.measure == crate::stats::declare::Measure::Sum;
-    let number = |id: String, value: Option<f64>| {
+    let number = |id: String, value: Option<f64>, marginal: Vec<Option<String>>| {
+        let hidden = table.hidden.get(&marginal).copied();
         context! {
             id => id,
-            value => value.map(crate::data::schema::format_number),
-            text => number_text(shared, lang, value, &decl.unit),
+            value => value.filter(|_| hidden.is_none()).map(crate::data::schema::format_number),
+            hidden => hidden.map(hidden_code),
+            text => match hidden {
+                Some(reason) => hidden_text(shared, lang, reason, &query.resource),
+                None => number_text(shared, lang, value, &decl.unit),
+            },
         }
     };
     let rows: Vec<Value> = table
@@ -320,9 +386,14 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
                 .iter()
                 .enumerate()
                 .map(|(i, value)| {
+                    let marginal = match table.columns.get(i) {
+                        Some(column) => vec![Some(row.clone()), Some(column.clone())],
+                        None => vec![Some(row.clone())],
+                    };
                     number(
                         cell_id(&decl.id, row, table.columns.get(i).map(String::as_str)),
                         *value,
+                        marginal,
                     )
                 })
                 .collect();
@@ -330,6 +401,7 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
                 number(
                     cell_id(&decl.id, row, Some(TOTAL)),
                     Some(raw.iter().flatten().sum()),
+                    vec![Some(row.clone()), None],
                 )
             });
             context! {
@@ -348,7 +420,11 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
                     .iter()
                     .filter_map(|r| r.get(i).copied().flatten())
                     .sum();
-                number(cell_id(&decl.id, TOTAL, Some(&table.columns[i])), Some(sum))
+                number(
+                    cell_id(&decl.id, TOTAL, Some(&table.columns[i])),
+                    Some(sum),
+                    vec![None, Some(table.columns[i].clone())],
+                )
             })
             .collect()
     } else {
@@ -375,7 +451,8 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
         rows => rows,
         // Totals only where adding up makes sense (counts and sums).
         column_totals => column_totals,
-        total => additive.then(|| number(cell_id(&decl.id, TOTAL, None), Some(table.sum()))),
+        total => additive.then(|| number(cell_id(&decl.id, TOTAL, None), Some(table.sum()), vec![None; query.by.len()])),
+        has_hidden => !table.hidden.is_empty(),
         chart => format!("{:?}", decl.chart).to_lowercase(),
     }
 }
@@ -574,6 +651,19 @@ pub(crate) fn fill_placements(shared: &Shared, html: &str, lang: &str) -> String
         .into_owned()
 }
 
+/// The key of a cell (`column` given) or of a row's total (`None`) in a
+/// table's persons and hidden maps.
+fn table_marginal(table: &TableResult, row: usize, column: Option<usize>) -> Vec<Option<String>> {
+    match (column, table.columns.is_empty()) {
+        (_, true) => vec![Some(table.rows[row].clone())],
+        (Some(c), false) => vec![
+            Some(table.rows[row].clone()),
+            Some(table.columns[c].clone()),
+        ],
+        (None, false) => vec![Some(table.rows[row].clone()), None],
+    }
+}
+
 /// Where a chart's files are: `data/charts/<id>.svg` in the default
 /// language, `data/charts/<id>.en.svg` in others; one CSV for all.
 pub(crate) fn chart_path(id: &str, lang: &str, default_language: &str, extension: &str) -> String {
@@ -624,19 +714,43 @@ pub(crate) fn chart_svg(
         .iter()
         .map(|c| group_label(shared, &query.resource, &column_field, c, None, lang))
         .collect();
+    let hidden: Vec<Vec<bool>> = (0..table.rows.len())
+        .map(|r| {
+            (0..table.cells[r].len())
+                .map(|c| {
+                    table
+                        .hidden
+                        .contains_key(&table_marginal(table, r, Some(c)))
+                })
+                .collect()
+        })
+        .collect();
     let texts: Vec<Vec<String>> = table
         .cells
         .iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(r, row)| {
             row.iter()
-                .map(|v| number_text(shared, lang, *v, &decl.unit))
+                .enumerate()
+                .map(
+                    |(c, v)| match table.hidden.get(&table_marginal(table, r, Some(c))) {
+                        Some(reason) => hidden_text(shared, lang, *reason, &query.resource),
+                        None => number_text(shared, lang, *v, &decl.unit),
+                    },
+                )
                 .collect()
         })
         .collect();
     let totals: Vec<String> = table
         .cells
         .iter()
-        .map(|row| number_text(shared, lang, Some(row.iter().flatten().sum()), &decl.unit))
+        .enumerate()
+        .map(
+            |(r, row)| match table.hidden.get(&table_marginal(table, r, None)) {
+                Some(reason) => hidden_text(shared, lang, *reason, &query.resource),
+                None => number_text(shared, lang, Some(row.iter().flatten().sum()), &decl.unit),
+            },
+        )
         .collect();
     let title = label(&decl.label, lang);
     let missing = shared
@@ -657,6 +771,7 @@ pub(crate) fn chart_svg(
         values: table.cells.clone(),
         texts,
         totals,
+        hidden,
         missing_text: &missing,
     };
     Some(crate::chart::svg(&data, standalone))
@@ -712,11 +827,17 @@ fn chart_csv(table: &TableResult) -> String {
             .iter()
             .map(|h| crate::output::downloads::neutralise_formula(h)),
     );
-    for (row, cells) in table.rows.iter().zip(&table.cells) {
+    for (r, (row, cells)) in table.rows.iter().zip(&table.cells).enumerate() {
         let mut record = vec![crate::output::downloads::neutralise_formula(row)];
-        record.extend(cells.iter().map(|v| {
-            v.map(crate::data::schema::format_number)
-                .unwrap_or_default()
+        // Hidden numbers are not in the file; the marker says why.
+        record.extend(cells.iter().enumerate().map(|(c, v)| {
+            match table.hidden.get(&table_marginal(table, r, Some(c))) {
+                Some(Reason::Primary) => "hidden:small".to_string(),
+                Some(Reason::Complementary) => "hidden:complementary".to_string(),
+                None => v
+                    .map(crate::data::schema::format_number)
+                    .unwrap_or_default(),
+            }
         }));
         let _ = writer.write_record(&record);
     }

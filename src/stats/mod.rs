@@ -31,6 +31,10 @@ pub struct FigureResult {
     /// `None` when there is nothing to compute it of (a mean of no rows).
     pub value: Option<f64>,
     pub reconciliation: Option<Reconciliation>,
+    /// Persons behind the figure, for one computed from person-level data.
+    pub persons: Option<u64>,
+    /// Set when the privacy guard hides the value.
+    pub hidden: Option<crate::privacy::suppression::Reason>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,6 +55,11 @@ pub struct TableResult {
     pub columns: Vec<String>,
     /// `cells[row][column]` (one column when there is no second field).
     pub cells: Vec<Vec<Option<f64>>>,
+    /// For person-level data: persons behind each cell and total, keyed by
+    /// (row, column) with `None` for "all" (a total).
+    pub persons: Option<BTreeMap<Vec<Option<String>>, u64>>,
+    /// Cells and totals the privacy guard hides, by the same keys.
+    pub hidden: BTreeMap<Vec<Option<String>>, crate::privacy::suppression::Reason>,
 }
 
 impl TableResult {
@@ -268,6 +277,40 @@ struct Running {
     total: u64,
     /// All rows: a figure's share (its filter's rows) is of these.
     rows: u64,
+    /// For person-level data: persons behind every cell and every total
+    /// (`None` in a position = all values of that `by` field), counted by
+    /// the identifier field when there is one (a person can have several
+    /// rows), else one per row.
+    persons: Option<PersonCounts>,
+}
+
+/// The identifier field (if any), and persons per cell and total key.
+type PersonCounts = (Option<usize>, BTreeMap<Vec<Option<String>>, Persons>);
+
+/// Persons counted once each.
+#[derive(Debug, Clone)]
+enum Persons {
+    Rows(u64),
+    Ids(HashSet<String>),
+}
+
+impl Persons {
+    fn add(&mut self, id: Option<&Cell<'_>>) {
+        match (self, id) {
+            (Persons::Ids(ids), Some(id)) => {
+                ids.insert(id.canonical());
+            }
+            (Persons::Rows(n), _) => *n += 1,
+            (Persons::Ids(_), None) => {}
+        }
+    }
+
+    fn count(&self) -> u64 {
+        match self {
+            Persons::Rows(n) => *n,
+            Persons::Ids(ids) => ids.len() as u64,
+        }
+    }
 }
 
 impl Running {
@@ -306,6 +349,13 @@ impl Running {
             groups: BTreeMap::new(),
             total: 0,
             rows: 0,
+            persons: resource.persons.then(|| {
+                let id = resource
+                    .fields
+                    .iter()
+                    .position(|f| f.role == crate::data::schema::Role::Identifier);
+                (id, BTreeMap::new())
+            }),
         }
     }
 
@@ -325,8 +375,38 @@ impl Running {
             }
             None => self.by.iter().map(|&i| row.cells[i].canonical()).collect(),
         };
+        if let Some((id, persons)) = &mut self.persons {
+            let id_cell = id.map(|i| &row.cells[i]);
+            let fresh = || {
+                if id.is_some() {
+                    Persons::Ids(HashSet::new())
+                } else {
+                    Persons::Rows(0)
+                }
+            };
+            // The cell itself and each total it counts towards.
+            for mask in 0..(1u32 << key.len()) {
+                let marginal: Vec<Option<String>> = key
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (mask & (1 << i) == 0).then(|| v.clone()))
+                    .collect();
+                persons.entry(marginal).or_insert_with(fresh).add(id_cell);
+            }
+        }
         let cell = self.field.map(|i| &row.cells[i]);
         self.groups.entry(key).or_default().add(self.measure, cell);
+    }
+
+    /// Persons per cell and total, for person-level data.
+    fn persons(&self) -> Option<BTreeMap<Vec<Option<String>>, u64>> {
+        let (_, persons) = self.persons.as_ref()?;
+        Some(
+            persons
+                .iter()
+                .map(|(k, p)| (k.clone(), p.count()))
+                .collect(),
+        )
     }
 }
 
@@ -365,6 +445,7 @@ pub fn compute(
     }
     let mut known: KnownKeys = HashMap::new();
     let mut figure_values: HashMap<String, Option<f64>> = HashMap::new();
+    let mut figure_persons: HashMap<String, Option<u64>> = HashMap::new();
     let mut tables: HashMap<String, TableResult> = HashMap::new();
     let mut failed_resources = HashSet::new();
 
@@ -458,6 +539,13 @@ pub fn compute(
                 _ => None,
             });
             figure_values.insert(figure.id.clone(), value);
+            figure_persons.insert(
+                figure.id.clone(),
+                query
+                    .persons()
+                    .and_then(|p| p.get(&Vec::new()).copied())
+                    .or(query.persons.as_ref().map(|_| 0)),
+            );
         }
         for (decl, query) in table_queries.into_iter().zip(running) {
             tables.insert(decl.id.clone(), table_result(decl, query, resource));
@@ -474,6 +562,8 @@ pub fn compute(
             decl: decl.clone(),
             value,
             reconciliation: None,
+            persons: figure_persons.get(&decl.id).copied().flatten(),
+            hidden: None,
         });
     }
     statistics.tables = declarations
@@ -571,6 +661,8 @@ fn table_result(decl: &TableDecl, mut query: Running, resource: &Resource) -> Ta
         rows,
         columns,
         cells,
+        persons: query.persons(),
+        hidden: BTreeMap::new(),
     }
 }
 
