@@ -25,10 +25,50 @@ use crate::render::{Contents, OutputFile, hex};
 /// The published data package, beside the downloads.
 pub const PACKAGE_PATH: &str = "data/datapackage.json";
 
-/// Whether a resource's rows may be published. Rows that describe persons
-/// never are here: their dataset page offers the aggregates instead.
-pub fn rows_publishable(resource: &Resource) -> bool {
-    resource.raw.get("persons").and_then(Value::as_bool) != Some(true)
+/// Whether a resource's rows may be published: when it asks for it, and,
+/// for rows that are persons, only when they are k-anonymous on the
+/// declared quasi-identifiers (checked by `k_anonymity`).
+fn rows_requested(resource: &Resource) -> bool {
+    resource.publish_rows
+}
+
+/// The rarest combination of quasi-identifier values among a person-level
+/// resource's rows, if it counts fewer than `k` persons: (the combination,
+/// how many). Persons are counted by the identifier field where rows
+/// repeat persons.
+pub fn k_anonymity(resource: &Resource, k: u64) -> Option<(Vec<(String, String)>, u64)> {
+    use crate::data::schema::Role;
+    let quasi: Vec<usize> = (0..resource.fields.len())
+        .filter(|&i| resource.fields[i].role == Role::QuasiIdentifier)
+        .collect();
+    let id = resource
+        .fields
+        .iter()
+        .position(|f| f.role == Role::Identifier);
+    let mut groups: std::collections::BTreeMap<Vec<String>, std::collections::HashSet<String>> =
+        Default::default();
+    let mut row = 0u64;
+    let _ = reader::scan(resource, &Default::default(), &[], &mut |r| {
+        row += 1;
+        let key: Vec<String> = quasi.iter().map(|&i| r.cells[i].canonical()).collect();
+        let person = match id {
+            Some(i) => r.cells[i].canonical(),
+            None => row.to_string(),
+        };
+        groups.entry(key).or_default().insert(person);
+    });
+    let (key, persons) = groups
+        .iter()
+        .map(|(k, p)| (k, p.len() as u64))
+        .min_by_key(|(_, n)| *n)?;
+    (persons < k).then(|| {
+        let combination = quasi
+            .iter()
+            .zip(key)
+            .map(|(&i, v)| (resource.fields[i].name.clone(), v.clone()))
+            .collect();
+        (combination, persons)
+    })
 }
 
 /// A published file and its size and hash, for the data package and the
@@ -43,13 +83,38 @@ pub struct Download {
 
 /// CSV and JSON of every publishable resource, and the package describing
 /// them as published.
-pub fn files(package: &Package) -> (Vec<OutputFile>, Vec<(String, Vec<Download>)>) {
+pub fn files(
+    package: &Package,
+    config: &crate::config::Config,
+    diagnostics: &mut crate::diagnostics::Diagnostics,
+) -> (Vec<OutputFile>, Vec<(String, Vec<Download>)>) {
     let mut outputs = Vec::new();
     let mut published = Vec::new();
     let mut resources_out = Vec::new();
     for resource in &package.resources {
-        if !rows_publishable(resource) {
+        if !rows_requested(resource) {
             continue;
+        }
+        if resource.persons {
+            let k = crate::privacy::threshold(resource, config);
+            if let Some((combination, persons)) = k_anonymity(resource, k) {
+                let shown: Vec<String> = combination
+                    .iter()
+                    .map(|(f, v)| format!("{f} = {v}"))
+                    .collect();
+                diagnostics.push(
+                    crate::diagnostics::Diagnostic::warning(
+                        Some(crate::diagnostics::Location::file(&resource.shown)),
+                        format!(
+                            "resource `{}`: rows not published: the combination {} describes {persons} persons, fewer than {k}",
+                            resource.name,
+                            if shown.is_empty() { "(no quasi-identifiers)".to_string() } else { shown.join(", ") }
+                        ),
+                    )
+                    .with_hint("publish months or age bands instead of exact values, or drop a quasi-identifier column; the site offers the aggregates meanwhile"),
+                );
+                continue;
+            }
         }
         let (csv_bytes, json_bytes) = write_resource(resource);
         let csv_path = format!("data/{}.csv", resource.name);

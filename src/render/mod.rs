@@ -149,7 +149,8 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     let asset_paths = fingerprint_assets(&site.theme, &mut outputs, diagnostics);
     let mut downloads = BTreeMap::new();
     if let Some(package) = &site.package {
-        let (files, published) = crate::output::downloads::files(package);
+        let (files, published) =
+            crate::output::downloads::files(package, &site.config, diagnostics);
         outputs.extend(files);
         downloads.extend(published);
     }
