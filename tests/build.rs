@@ -1114,3 +1114,125 @@ fn identifier_fields_are_never_published() {
     assert!(page.contains("<code>id_perusahaan</code>"));
     assert!(page.contains("Pengenal: tidak pernah diterbitkan atau ditampilkan."));
 }
+
+/// The example portal's thin data (13 prosthetic-leg recipients over six
+/// districts) is hidden everywhere it could show, and no published table
+/// leaves a single hidden number in a row or column.
+#[test]
+fn example_portal_hides_small_groups_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("public");
+    assert_clean(&build_into(&common::repository(), &output));
+
+    // True counts, from the synthetic data itself.
+    let data =
+        std::fs::read_to_string(common::repository().join("data/kaki_palsu_penerima.csv")).unwrap();
+    let header: Vec<&str> = data.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "kecamatan").unwrap();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in data.lines().skip(1) {
+        *counts
+            .entry(line.split(',').nth(column).unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert!(
+        counts.values().all(|n| *n < 10),
+        "the fixture data is thin: {counts:?}"
+    );
+
+    let page = read(&output, "program/bantuan-kaki-palsu/index.html");
+    let svg = read(&output, "data/charts/kaki-palsu-per-kecamatan.svg");
+    let chart_csv = read(&output, "data/charts/kaki-palsu-per-kecamatan.csv");
+    for (kecamatan, n) in &counts {
+        let id = format!("kaki-palsu-per-kecamatan--{}", slug::slugify(kecamatan));
+        assert!(
+            page.contains(&format!(r#"data-figure="{id}" data-hidden="small""#)),
+            "{id} not hidden"
+        );
+        assert!(
+            !page.contains(&format!(r#"data-figure="{id}">{n}<"#)),
+            "{id} shows its count"
+        );
+        assert!(
+            !svg.contains(&format!("{kecamatan}: {n}")),
+            "chart says {kecamatan}: {n}"
+        );
+        assert!(
+            chart_csv.contains(&format!("{kecamatan},hidden:small")),
+            "{chart_csv}"
+        );
+    }
+    assert!(svg.contains("Balikpapan Barat: &lt;10"));
+
+    // From the register: hidden numbers have no value, and no row or
+    // column of any table holds exactly one hidden number.
+    let register: serde_json::Value =
+        serde_json::from_str(&read(&output, "data/figures.json")).unwrap();
+    let entries: Vec<&serde_json::Value> = register["figures"].as_array().unwrap().iter().collect();
+    for entry in &entries {
+        if !entry["hidden"].is_null() {
+            assert!(entry["value"].is_null(), "{} has a value", entry["id"]);
+        }
+    }
+    // Each table's fields (a one-field table has one, a two-field two).
+    let mut fields_of: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for entry in &entries {
+        if let (Some(table), Some(group)) = (entry["table"].as_str(), entry["group"].as_object()) {
+            fields_of
+                .entry(table.to_string())
+                .or_default()
+                .extend(group.keys().cloned());
+        }
+    }
+    // Lines: every cell with one field's value fixed (a row or a column,
+    // with its total), and the totals line of each field (its totals and
+    // the grand total).
+    let mut lines: std::collections::BTreeMap<(String, String), (usize, usize)> =
+        Default::default();
+    for entry in &entries {
+        let (Some(table), Some(group)) = (entry["table"].as_str(), entry["group"].as_object())
+        else {
+            continue;
+        };
+        let hidden = usize::from(!entry["hidden"].is_null());
+        let fields: Vec<&String> = fields_of[table].iter().collect();
+        let value = |f: &String| format!("{f}={}", group[f.as_str()]);
+        let line_keys: Vec<String> = match (fields.len(), group.len()) {
+            // One field: all cells and the total form one line.
+            (1, _) => vec!["line".into()],
+            // Two fields: a cell is in its row and its column.
+            (2, 2) => vec![value(fields[0]), value(fields[1])],
+            // A row's (or column's) total: its row, and the line of totals.
+            (2, 1) => {
+                let fixed = if group.contains_key(fields[0].as_str()) {
+                    fields[0]
+                } else {
+                    fields[1]
+                };
+                vec![value(fixed), format!("totals of {fixed}")]
+            }
+            // The grand total closes both lines of totals.
+            _ => vec![
+                format!("totals of {}", fields[0]),
+                format!("totals of {}", fields[1]),
+            ],
+        };
+        for line in line_keys {
+            let slot = lines.entry((table.to_string(), line)).or_default();
+            slot.0 += hidden;
+            slot.1 += 1;
+        }
+    }
+    let mut checked = 0;
+    for ((table, line), (hidden, members)) in &lines {
+        if *members > 1 {
+            assert_ne!(
+                *hidden, 1,
+                "table {table}, line {line}: one hidden number among {members}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} lines checked");
+}
