@@ -13,7 +13,7 @@ rows=${2:-0}
 # development VM, creating 280 small files on disk alone takes 1.6 s).
 scratch=${BENCH_DIR:-$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )}
 work=$(mktemp -d "$scratch/kaca-bench-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+[ -n "${BENCH_KEEP:-}" ] && echo "corpus kept in $work" || trap 'rm -rf "$work"' EXIT
 
 python3 bench/gen_corpus.py --pages "$pages" --rows "$rows" --out "$work/site" >/dev/null
 cat > "$work/site/site.toml" <<'TOML'
@@ -32,6 +32,65 @@ paginate_by = 20
 name = "tags"
 paginate_by = 20
 TOML
+
+# With rows, the corpus's records.csv is declared as data and grouped by
+# district × program (the reference figures' "1,000,000 rows" workload),
+# counted and summed in kaca's streaming engine.
+if [ "$rows" -gt 0 ]; then
+  mkdir -p "$work/site/data/stats" "$work/site/content/statistik"
+  cat > "$work/site/data/datapackage.json" <<'JSON'
+{
+  "name": "bench",
+  "resources": [{
+    "name": "records",
+    "path": "records.csv",
+    "schema": {"fields": [
+      {"name": "id", "type": "integer", "privacy": "identifier"},
+      {"name": "program", "type": "string", "privacy": "public"},
+      {"name": "district", "type": "string", "privacy": "public"},
+      {"name": "kelurahan", "type": "string", "privacy": "public"},
+      {"name": "sector", "type": "string", "privacy": "public"},
+      {"name": "gender", "type": "string", "privacy": "public"},
+      {"name": "age_band", "type": "string", "privacy": "public"},
+      {"name": "month", "type": "yearmonth", "privacy": "public"},
+      {"name": "amount", "type": "integer", "privacy": "public"}
+    ]}
+  }]
+}
+JSON
+  cat > "$work/site/content/statistik/_index.md" <<'MD'
+---
+title: Statistik
+---
+MD
+  cat > "$work/site/content/statistik/rekap.md" <<'MD'
+---
+title: Rekap
+---
+
+{{ table(id="per-district-program") }}
+MD
+  cat > "$work/site/data/stats/rekap.toml" <<'TOML'
+page = "statistik/rekap.md"
+
+[[table]]
+id = "per-district-program"
+label = { id = "Penerima per kecamatan dan program" }
+resource = "records"
+measure = "count"
+by = ["district", "program"]
+chart = "stacked-bar"
+
+[[table]]
+id = "amount-per-district-program"
+label = { id = "Jumlah dana per kecamatan dan program" }
+resource = "records"
+measure = "sum"
+field = "amount"
+by = ["district", "program"]
+chart = "none"
+TOML
+fi
 
 cargo build --release --quiet
 kaca=$PWD/target/release/kaca
@@ -55,6 +114,7 @@ time_runs() { # label, command...
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
+[ -n "${BENCH_ONLY_SETUP:-}" ] && exit 0
 time_runs kaca "$kaca" --root "$work/site" build --output "$work/out"
 if command -v hugo >/dev/null 2>&1; then
   cp -r bench/hugo/* "$work/site/"

@@ -175,24 +175,38 @@ fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
         .map(|&i| resource.fields[i].name.as_str())
         .collect();
     let _ = csv.write_record(&names);
-    let mut json_rows: Vec<Value> = Vec::new();
+    // JSON is written row by row, one object a line: a million rows never
+    // exist as a million values in memory.
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| serde_json::to_string(n).expect("strings serialise"))
+        .collect();
+    let mut json: Vec<u8> = b"[\n".to_vec();
+    let mut first = true;
     let _ = reader::scan(resource, &Default::default(), &[], &mut |row| {
         let texts: Vec<String> = kept
             .iter()
             .map(|&i| neutralise_formula(&row.cells[i].canonical()))
             .collect();
         let _ = csv.write_record(&texts);
-        let object: Map<String, Value> = kept
-            .iter()
-            .map(|&i| (resource.fields[i].name.clone(), json_value(&row.cells[i])))
-            .collect();
-        json_rows.push(Value::Object(object));
+        if !first {
+            json.extend_from_slice(b",\n");
+        }
+        first = false;
+        json.extend_from_slice(b"  {");
+        for (n, (&i, key)) in kept.iter().zip(&keys).enumerate() {
+            if n > 0 {
+                json.extend_from_slice(b", ");
+            }
+            json.extend_from_slice(key.as_bytes());
+            json.extend_from_slice(b": ");
+            let _ = serde_json::to_writer(&mut json, &json_value(&row.cells[i]));
+        }
+        json.push(b'}');
     });
+    json.extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
     let csv_bytes = csv.into_inner().unwrap_or_default();
-    let json_bytes =
-        (serde_json::to_string_pretty(&json_rows).expect("JSON values always serialise") + "\n")
-            .into_bytes();
-    (csv_bytes, json_bytes)
+    (csv_bytes, json)
 }
 
 /// Indices of the fields a download contains: all but identifiers.
