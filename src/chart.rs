@@ -478,9 +478,19 @@ fn over_time(data: &ChartData<'_>) -> (f64, String) {
 /// A value against its target: a track for the target, filled to the
 /// value (an overshoot is marked past the track's end), with the numbers
 /// written above it.
-pub fn progress(id: &str, title: &str, caption: &str, value: f64, target: f64) -> String {
+pub fn progress(
+    id: &str,
+    title: &str,
+    caption: &str,
+    value: Option<f64>,
+    target: Option<f64>,
+) -> String {
     let id = escape_html(id);
-    let share = if target > 0.0 { value / target } else { 0.0 };
+    // Nothing is filled when either number is hidden.
+    let share = match (value, target) {
+        (Some(value), Some(target)) if target > 0.0 => value / target,
+        _ => 0.0,
+    };
     let track = WIDTH - 2.0 * EDGE - 12.0;
     let filled = track * share.clamp(0.0, 1.0);
     let mut out = String::new();
@@ -568,7 +578,13 @@ mod tests {
 
     #[test]
     fn progress_fills_to_the_share_and_says_it() {
-        let svg = progress("p", "Cakupan", "65% dari target 100%", 65.0, 100.0);
+        let svg = progress(
+            "p",
+            "Cakupan",
+            "65% dari target 100%",
+            Some(65.0),
+            Some(100.0),
+        );
         assert!(svg.contains("<desc id=\"p-isi\">65% dari target 100%</desc>"));
         let track = WIDTH - 2.0 * EDGE - 12.0;
         assert!(
@@ -579,7 +595,11 @@ mod tests {
             "{svg}"
         );
         assert!(!svg.contains("<path"), "no overshoot mark");
-        assert!(progress("q", "x", "y", 120.0, 100.0).contains("<path"));
+        assert!(progress("q", "x", "y", Some(120.0), Some(100.0)).contains("<path"));
+        assert!(
+            progress("h", "x", "y", None, Some(20.0))
+                .contains("width=\"0.0\" height=\"18\" fill=\"#0b5563\"")
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Resource {
     pub persons: bool,
     /// The resource's own, stricter minimum group size, if any.
     pub min_cell_size: Option<u32>,
+    /// Where `min_cell_size` is written, for messages.
+    pub min_cell_size_at: Option<Location>,
     /// The resource asks for its rows to be published (`"publish_rows"`),
     /// which persons' rows are only when k-anonymous.
     pub publish_rows: bool,
@@ -469,10 +471,12 @@ fn resource(
         },
     };
     check_privacy_roles(&fields, &name, persons, &at, diagnostics);
+    let min_cell_size_at = min_cell_size.and(at(&["\"min_cell_size\""]));
     Some(Resource {
         persons,
         publish_rows,
         min_cell_size,
+        min_cell_size_at,
         absolute: data_dir.join(&path),
         shown,
         path,

@@ -106,9 +106,10 @@ pub fn files(
                     crate::diagnostics::Diagnostic::warning(
                         Some(crate::diagnostics::Location::file(&resource.shown)),
                         format!(
-                            "resource `{}`: rows not published: the combination {} describes {persons} persons, fewer than {k}",
+                            "resource `{}`: rows not published: the combination {} describes {persons} {}, fewer than {k}",
                             resource.name,
-                            if shown.is_empty() { "(no quasi-identifiers)".to_string() } else { shown.join(", ") }
+                            if shown.is_empty() { "(no quasi-identifiers)".to_string() } else { shown.join(", ") },
+                            if persons == 1 { "person" } else { "persons" }
                         ),
                     )
                     .with_hint("publish months or age bands instead of exact values, or drop a quasi-identifier column; the site offers the aggregates meanwhile"),

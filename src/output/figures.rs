@@ -202,9 +202,15 @@ pub fn files(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
     let document = json!({
         "generator": format!("kaca {}", env!("CARGO_PKG_VERSION")),
         "description": "Every number shown on this site: what it is, how it was computed or where it was reported, and the pages that show it.",
-        "inputs": site.statistics.resources.iter().map(|(name, facts)| (name.clone(), json!({
-            "sha256": facts.sha256, "bytes": facts.bytes, "rows": facts.rows
-        }))).collect::<serde_json::Map<_, _>>(),
+        "inputs": site.statistics.resources.iter().map(|(name, facts)| {
+            // The row count of person-level data counts persons: left out.
+            let persons = site.package.as_ref().and_then(|p| p.resources.iter().find(|r| &r.name == name)).is_some_and(|r| r.persons);
+            let mut input = json!({ "sha256": facts.sha256, "bytes": facts.bytes });
+            if !persons {
+                input["rows"] = json!(facts.rows);
+            }
+            (name.clone(), input)
+        }).collect::<serde_json::Map<_, _>>(),
         "figures": records,
     });
     let json_text =

@@ -162,9 +162,11 @@ pub fn protect(
             Some(own) if u64::from(own) < site_k => {
                 diagnostics.push(
                     Diagnostic::error(
-                        Some(Location::file(
-                            std::path::Path::new(crate::data::package::DATA_DIR).join(crate::data::package::PACKAGE_FILE),
-                        )),
+                        resource.min_cell_size_at.clone().or_else(|| {
+                            Some(Location::file(
+                                std::path::Path::new(crate::data::package::DATA_DIR).join(crate::data::package::PACKAGE_FILE),
+                            ))
+                        }),
                         format!(
                             "resource `{}`: min_cell_size {own} is below the site's {site_k}; a resource can only make it stricter",
                             resource.name
@@ -367,7 +369,8 @@ pub fn protect(
             )
         };
         report.lines.push(format!(
-            "`{resource}` (person-level, groups of fewer than {k} hidden): {primary} small numbers hidden, {complementary} more hidden so they cannot be worked out{places}"
+            "`{resource}` (person-level, groups of fewer than {k} hidden): {primary} small {} hidden, {complementary} more hidden so they cannot be worked out{places}",
+            if primary == 1 { "number" } else { "numbers" }
         ));
     }
     report

@@ -205,8 +205,10 @@ pub(crate) fn dataset_value(shared: &Arc<Shared>, resource: &Resource, lang: &st
         title => text_in(raw, "title", lang, default_language).unwrap_or_else(|| resource.name.clone()),
         description => text_in(raw, "description", lang, default_language),
         persons => raw.get("persons").and_then(Json::as_bool).unwrap_or(false),
-        rows => facts.map(|f| f.rows),
-        rows_text => facts.map(|f| shared.format(lang).integer(f.rows as i64)),
+        // How many rows person-level data has is itself a count of persons
+        // (it may be small, or a hidden total): never shown.
+        rows => facts.filter(|_| !resource.persons).map(|f| f.rows),
+        rows_text => facts.filter(|_| !resource.persons).map(|f| shared.format(lang).integer(f.rows as i64)),
         source_sha256 => facts.map(|f| f.sha256.clone()),
         updated_text => date_text(shared, lang, raw.get("updated")),
         next_update_text => date_text(shared, lang, raw.get("next_update")),

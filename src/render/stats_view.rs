@@ -19,10 +19,35 @@ use crate::stats::{FigureResult, TableResult};
 /// What stands in for a hidden number: `<10` for one hidden because it is
 /// small (true, and all a reader may know), `•` for one hidden so that a
 /// small one cannot be worked out (it may be large: `<10` would be false).
-pub(crate) fn hidden_text(shared: &Shared, lang: &str, reason: Reason, resource: &str) -> String {
+/// Whether a query's numbers are counts (of rows or of distinct values).
+/// Only a hidden count below the threshold may be written `<k`: for a
+/// hidden mean or sum, `<10` would say something false or meaningless.
+pub(crate) fn is_count(query: &crate::stats::declare::Query) -> bool {
+    query.measure.counts_rows()
+}
+
+/// What stands in for a hidden number: `<k` for a count below the
+/// threshold (true, and all a reader may know), `•` for anything else (a
+/// count of k or more hidden so that a small one cannot be worked out, a
+/// count of rows of fewer than k persons, a mean, a sum).
+pub(crate) fn hidden_marker(
+    shared: &Shared,
+    lang: &str,
+    resource: &str,
+    count: bool,
+    value: Option<f64>,
+) -> String {
     let strings = shared.site.theme.strings.get(lang);
-    match reason {
-        Reason::Primary => {
+    let threshold = shared
+        .site
+        .package
+        .as_ref()
+        .and_then(|p| p.resources.iter().find(|r| r.name == resource))
+        .map(|r| crate::privacy::threshold(r, &shared.site.config))
+        .unwrap_or(u64::from(shared.site.config.privacy.min_cell_size));
+    let below = count && value.is_some_and(|v| v < threshold as f64);
+    match below {
+        true => {
             let k = shared
                 .site
                 .package
@@ -36,18 +61,20 @@ pub(crate) fn hidden_text(shared: &Shared, lang: &str, reason: Reason, resource:
                 .map(|t| t.replace("{k}", &k))
                 .unwrap_or_else(|| format!("<{k}"))
         }
-        Reason::Complementary => strings
+        false => strings
             .and_then(|s| s.get("hidden_other"))
             .cloned()
             .unwrap_or_else(|| "•".into()),
     }
 }
 
-/// The resource a figure is computed from (none for reported and derived).
-fn figure_resource(figure: &FigureResult) -> &str {
+/// The marker of a hidden figure.
+fn figure_hidden_text(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
     match &figure.decl.kind {
-        Kind::Computed(query) => &query.resource,
-        _ => "",
+        Kind::Computed(query) => {
+            hidden_marker(shared, lang, &query.resource, is_count(query), figure.value)
+        }
+        _ => hidden_marker(shared, lang, "", false, None),
     }
 }
 
@@ -208,7 +235,7 @@ pub(crate) fn group_label(
 pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &str) -> Value {
     let decl = &figure.decl;
     let text = match figure.hidden {
-        Some(reason) => hidden_text(shared, lang, reason, figure_resource(figure)),
+        Some(_) => figure_hidden_text(shared, lang, figure),
         None => number_text(shared, lang, figure.value, &decl.unit),
     };
     let (kind, source, qualifier, query, formula) = match &decl.kind {
@@ -236,7 +263,7 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
                 .map(|_| crate::data::schema::format_number(r.computed)),
             computed_id => r.computed_id,
             computed_text => match computed.and_then(|c| c.hidden.map(|h| (h, c))) {
-                Some((reason, c)) => hidden_text(shared, lang, reason, figure_resource(c)),
+                Some((_, c)) => figure_hidden_text(shared, lang, c),
                 None => number_text(shared, lang, Some(r.computed), &decl.unit),
             },
             computed_hidden => computed.and_then(|c| c.hidden).map(hidden_code),
@@ -278,8 +305,9 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
                 &format!("kemajuan-{}", decl.id),
                 &label(&decl.label, lang),
                 &caption,
-                value.value.unwrap_or(0.0),
-                target.value.unwrap_or(0.0),
+                // A hidden value or target is not drawn (the fill would give it away).
+                value.value.filter(|_| value.hidden.is_none()),
+                target.value.filter(|_| target.hidden.is_none()),
             )),
             value => figure_value_brief(shared, value, lang),
             target => figure_value_brief(shared, target, lang),
@@ -310,7 +338,7 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
 /// `4 orang`, `65%`: a figure's number followed by its unit.
 fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
     let text = match figure.hidden {
-        Some(reason) => hidden_text(shared, lang, reason, figure_resource(figure)),
+        Some(_) => figure_hidden_text(shared, lang, figure),
         None => number_text(shared, lang, figure.value, &figure.decl.unit),
     };
     match unit_text(&figure.decl.unit, lang) {
@@ -322,7 +350,7 @@ fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
 /// Just enough of a figure to show its number with its id.
 fn figure_value_brief(shared: &Shared, figure: &FigureResult, lang: &str) -> Value {
     let text = match figure.hidden {
-        Some(reason) => hidden_text(shared, lang, reason, figure_resource(figure)),
+        Some(_) => figure_hidden_text(shared, lang, figure),
         None => number_text(shared, lang, figure.value, &figure.decl.unit),
     };
     context! {
@@ -372,7 +400,7 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
             value => value.filter(|_| hidden.is_none()).map(crate::data::schema::format_number),
             hidden => hidden.map(hidden_code),
             text => match hidden {
-                Some(reason) => hidden_text(shared, lang, reason, &query.resource),
+                Some(_) => hidden_marker(shared, lang, &query.resource, is_count(query), value),
                 None => number_text(shared, lang, value, &decl.unit),
             },
         }
@@ -734,7 +762,9 @@ pub(crate) fn chart_svg(
                 .enumerate()
                 .map(
                     |(c, v)| match table.hidden.get(&table_marginal(table, r, Some(c))) {
-                        Some(reason) => hidden_text(shared, lang, *reason, &query.resource),
+                        Some(_) => {
+                            hidden_marker(shared, lang, &query.resource, is_count(query), *v)
+                        }
                         None => number_text(shared, lang, *v, &decl.unit),
                     },
                 )
@@ -747,7 +777,13 @@ pub(crate) fn chart_svg(
         .enumerate()
         .map(
             |(r, row)| match table.hidden.get(&table_marginal(table, r, None)) {
-                Some(reason) => hidden_text(shared, lang, *reason, &query.resource),
+                Some(_) => hidden_marker(
+                    shared,
+                    lang,
+                    &query.resource,
+                    is_count(query),
+                    Some(row.iter().flatten().sum()),
+                ),
                 None => number_text(shared, lang, Some(row.iter().flatten().sum()), &decl.unit),
             },
         )
