@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use kaca::privacy::suppression::{Cell, Key, Reason, decide};
+use kaca::privacy::suppression::{Cell, Key, Reason, decide, first_narrowed_key};
 use proptest::prelude::*;
 
 fn key(pairs: &[(&str, String)]) -> Key {
@@ -25,22 +25,29 @@ fn cells(table: &[Vec<u64>]) -> Vec<Cell> {
             out.push(Cell {
                 key: key(&[("k", format!("r{r}")), ("s", format!("c{c}"))]),
                 persons: *n,
+                count: Some(*n as f64),
             });
         }
+        let sum: u64 = row.iter().sum();
         out.push(Cell {
             key: key(&[("k", format!("r{r}"))]),
-            persons: row.iter().sum(),
+            persons: sum,
+            count: Some(sum as f64),
         });
     }
     for c in 0..columns {
+        let sum: u64 = table.iter().map(|r| r[c]).sum();
         out.push(Cell {
             key: key(&[("s", format!("c{c}"))]),
-            persons: table.iter().map(|r| r[c]).sum(),
+            persons: sum,
+            count: Some(sum as f64),
         });
     }
+    let sum: u64 = table.iter().flatten().sum();
     out.push(Cell {
         key: Key::new(),
-        persons: table.iter().flatten().sum(),
+        persons: sum,
+        count: Some(sum as f64),
     });
     out
 }
@@ -174,6 +181,13 @@ proptest! {
         }
         for key_hidden in hidden.keys() {
             prop_assert!(!recoverable(&table, &hidden, key_hidden), "{key_hidden:?} is recoverable in {table:?} with {hidden:?}");
+        }
+        // Nor can a small one be pinned to one value with what the markers
+        // say (`<k`: 1 to k−1, `•`: k or more) — unless every non-zero
+        // number is hidden already, and the build then refuses to publish.
+        if first_narrowed_key(&all, &hidden, k).is_some() {
+            let everything_hidden = all.iter().all(|c| c.persons == 0 || hidden.contains_key(&c.key));
+            prop_assert!(everything_hidden, "pinned in {table:?} with {hidden:?}");
         }
     }
 }

@@ -185,13 +185,81 @@ pub fn protect(
     // Cells of each key space: a resource and the part of a filter that is
     // not a single value (single values are part of the cell's key).
     let mut spaces: BTreeMap<(String, String), Vec<(Cell, Place)>> = BTreeMap::new();
-    let split_filter = |filter: &[Condition]| -> (String, Key) {
+    // The values each field takes in the published tables of a resource:
+    // a range filter is the set of those it covers.
+    let mut domain: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for table in &statistics.tables {
+        let query = &table.decl.query;
+        if query.period.is_some() {
+            continue;
+        }
+        if let Some(field) = query.by.first() {
+            domain
+                .entry((query.resource.clone(), field.clone()))
+                .or_default()
+                .extend(table.rows.iter().cloned());
+        }
+        if let Some(field) = query.by.get(1) {
+            domain
+                .entry((query.resource.clone(), field.clone()))
+                .or_default()
+                .extend(table.columns.iter().cloned());
+        }
+    }
+    // A filter becomes part of the cell's key: one value as it is, several
+    // (or a range, as the values it covers) as a set, whose cell is the sum
+    // of its members' cells. What cannot be keyed separates the key space.
+    let split_filter = |resource: &str, filter: &[Condition]| -> (String, Key) {
         let mut base = Key::new();
         let mut rest = Vec::new();
         for condition in filter {
             match condition {
                 Condition::OneOf { field, values } if values.len() == 1 => {
                     base.insert(field.clone(), values[0].clone());
+                }
+                Condition::OneOf { field, values } if !values.is_empty() => {
+                    let mut members = values.clone();
+                    members.sort();
+                    base.insert(
+                        field.clone(),
+                        format!("{}{}", suppression::SET, members.join("|")),
+                    );
+                }
+                Condition::Range { field, min, max } => {
+                    let within = |value: &str, bound: &str, below: bool| -> bool {
+                        match (value.parse::<f64>(), bound.parse::<f64>()) {
+                            (Ok(v), Ok(b)) => {
+                                if below {
+                                    v <= b
+                                } else {
+                                    v >= b
+                                }
+                            }
+                            _ => {
+                                if below {
+                                    value <= bound
+                                } else {
+                                    value >= bound
+                                }
+                            }
+                        }
+                    };
+                    let members: Vec<String> = domain
+                        .get(&(resource.to_string(), field.clone()))
+                        .into_iter()
+                        .flatten()
+                        .filter(|v| min.as_deref().is_none_or(|m| within(v, m, false)))
+                        .filter(|v| max.as_deref().is_none_or(|m| within(v, m, true)))
+                        .cloned()
+                        .collect();
+                    if members.is_empty() {
+                        rest.push(condition.clone());
+                    } else {
+                        base.insert(
+                            field.clone(),
+                            format!("{}{}", suppression::SET, members.join("|")),
+                        );
+                    }
                 }
                 other => rest.push(other.clone()),
             }
@@ -205,11 +273,22 @@ pub fn protect(
         if !thresholds.contains_key(&query.resource) {
             continue;
         }
-        let (residual, base) = split_filter(&query.filter);
+        let (residual, base) = split_filter(&query.resource, &query.filter);
+        // The shown count, for the audit of what a reader can narrow.
+        let count = (query.measure == crate::stats::declare::Measure::Count)
+            .then_some(figure.value)
+            .flatten();
         spaces
             .entry((query.resource.clone(), residual))
             .or_default()
-            .push((Cell { key: base, persons }, Place::Figure(index)));
+            .push((
+                Cell {
+                    key: base,
+                    persons,
+                    count,
+                },
+                Place::Figure(index),
+            ));
     }
     for (index, table) in statistics.tables.iter().enumerate() {
         let query = &table.decl.query;
@@ -219,7 +298,7 @@ pub fn protect(
         if !thresholds.contains_key(&query.resource) {
             continue;
         }
-        let (residual, base) = split_filter(&query.filter);
+        let (residual, base) = split_filter(&query.resource, &query.filter);
         // A series' periods are keyed by field and granularity: a month and
         // a year of the same field are different splits.
         let names: Vec<String> = query
@@ -253,14 +332,17 @@ pub fn protect(
                     key.insert(name.clone(), value.clone());
                 }
             }
-            let count = persons.get(&marginal).copied().unwrap_or(0);
+            let persons_here = persons.get(&marginal).copied().unwrap_or(0);
+            let count = (query.measure == crate::stats::declare::Measure::Count)
+                .then(|| table_value(table, &marginal));
             spaces
                 .entry((query.resource.clone(), residual.clone()))
                 .or_default()
                 .push((
                     Cell {
                         key,
-                        persons: count,
+                        persons: persons_here,
+                        count,
                     },
                     Place::Table(index, marginal),
                 ));
@@ -272,6 +354,15 @@ pub fn protect(
         let k = thresholds[resource];
         let cells: Vec<Cell> = entries.iter().map(|(c, _)| c.clone()).collect();
         let decision = suppression::decide(&cells, k);
+        if let Some(narrowed) = suppression::first_narrowed_key(&cells, &decision, k) {
+            diagnostics.push(
+                Diagnostic::error(
+                    None,
+                    format!("privacy guard: a hidden small number of `{resource}` ({narrowed:?}) could still be narrowed down from the published ones; nothing was written"),
+                )
+                .with_hint("publish fewer breakdowns of this data, or coarser ones (age bands, not ages); please report it if the tables are few"),
+            );
+        }
         if let Some(exposed) = suppression::first_recoverable_key(&cells, &decision) {
             diagnostics.push(Diagnostic::error(
                 None,
@@ -350,7 +441,17 @@ pub fn protect(
             .iter()
             .filter(|t| &t.decl.query.resource == resource)
         {
-            for reason in table.hidden.values() {
+            // Totals are shown only for counts and sums: count only numbers
+            // a reader sees.
+            let measure = table.decl.query.measure;
+            let totals_shown =
+                measure.counts_rows() || measure == crate::stats::declare::Measure::Sum;
+            let shown = table
+                .hidden
+                .iter()
+                .filter(|(marginal, _)| totals_shown || marginal.iter().all(Option::is_some))
+                .map(|(_, reason)| reason);
+            for reason in shown {
                 match reason {
                     Reason::Primary => primary += 1,
                     Reason::Complementary => complementary += 1,
@@ -374,6 +475,41 @@ pub fn protect(
         ));
     }
     report
+}
+
+/// A table's number at a cell or total key (`None` = all values).
+fn table_value(table: &crate::stats::TableResult, marginal: &[Option<String>]) -> f64 {
+    let rows: Vec<usize> = match marginal.first().cloned().flatten() {
+        Some(row) => table
+            .rows
+            .iter()
+            .position(|r| *r == row)
+            .into_iter()
+            .collect(),
+        None => (0..table.rows.len()).collect(),
+    };
+    let columns: Option<Vec<usize>> = if table.columns.is_empty() {
+        None
+    } else {
+        Some(match marginal.get(1).cloned().flatten() {
+            Some(column) => table
+                .columns
+                .iter()
+                .position(|c| *c == column)
+                .into_iter()
+                .collect(),
+            None => (0..table.columns.len()).collect(),
+        })
+    };
+    rows.iter()
+        .map(|&r| match &columns {
+            None => table.cells[r].first().copied().flatten().unwrap_or(0.0),
+            Some(columns) => columns
+                .iter()
+                .filter_map(|&c| table.cells[r].get(c).copied().flatten())
+                .sum(),
+        })
+        .sum()
 }
 
 /// The first line of the report: what the identifier scan covered.

@@ -23,6 +23,20 @@ pub type Key = BTreeMap<String, String>;
 pub struct Cell {
     pub key: Key,
     pub persons: u64,
+    /// The count shown, for a count (of rows) at this key; used to check
+    /// what a reader can narrow a hidden count down to.
+    pub count: Option<f64>,
+}
+
+/// Marks a field value that is a set of values (a figure filtered on
+/// several): `∪40-59|60+`. Such a cell is the sum of its members' cells.
+pub const SET: char = '∪';
+
+/// The members of a set value, or `None` for a plain value.
+fn set_members(value: &str) -> Option<Vec<&str>> {
+    value
+        .strip_prefix(SET)
+        .map(|rest| rest.split('|').collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -50,12 +64,29 @@ pub fn decide(cells: &[Cell], k: u64) -> BTreeMap<Key, Reason> {
         return suppressed;
     }
     let relations = relations(&persons);
+    let counts: BTreeMap<Key, f64> = cells
+        .iter()
+        .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
+        .collect();
     // Each round hides one more cell; the number of cells bounds the rounds.
     for _ in 0..=persons.len() {
-        let Some(exposed) = first_recoverable(&persons, &suppressed, &relations) else {
+        // First: no hidden cell follows exactly from the equations.
+        if let Some(exposed) = first_recoverable(&persons, &suppressed, &relations) {
+            match complement_for(&exposed, &persons, &suppressed, &relations, None) {
+                Some(extra) => {
+                    suppressed.insert(extra, Reason::Complementary);
+                    continue;
+                }
+                None => break,
+            }
+        }
+        // Then: no hidden small count can be narrowed below its marker's
+        // range using the equations and what the markers say.
+        let Some(narrowed) = first_narrowed(&counts, &suppressed, &relations, k) else {
             break;
         };
-        match complement_for(&exposed, &persons, &suppressed, &relations) {
+        let audit = Audit { counts: &counts, k };
+        match complement_for(&narrowed, &persons, &suppressed, &relations, Some(&audit)) {
             Some(extra) => {
                 suppressed.insert(extra, Reason::Complementary);
             }
@@ -63,6 +94,147 @@ pub fn decide(cells: &[Cell], k: u64) -> BTreeMap<Key, Reason> {
         }
     }
     suppressed
+}
+
+/// What the bounds audit needs: the shown counts and the threshold.
+struct Audit<'a> {
+    counts: &'a BTreeMap<Key, f64>,
+    k: u64,
+}
+
+/// The range a reader can narrow a hidden count to, from every published
+/// equation and what the markers say: `<k` is 1 to k−1, `•` is k or more,
+/// zero is never hidden, unpublished totals are 0 or more.
+fn reader_range(
+    counts: &BTreeMap<Key, f64>,
+    suppressed: &BTreeMap<Key, Reason>,
+    relations: &[Relation],
+    k: u64,
+    target: &Key,
+) -> Option<(f64, f64)> {
+    use microlp::OptimizationDirection;
+    let low = solve_range(
+        counts,
+        suppressed,
+        relations,
+        k,
+        target,
+        OptimizationDirection::Minimize,
+    )?;
+    let high = solve_range(
+        counts,
+        suppressed,
+        relations,
+        k,
+        target,
+        OptimizationDirection::Maximize,
+    )
+    .unwrap_or(f64::INFINITY);
+    Some((low, high))
+}
+
+/// The variable of an unknown count in the audit's linear program, made on
+/// first use with the bounds a reader knows; `None` for a shown count.
+fn audit_variable<'a>(
+    problem: &mut microlp::Problem,
+    variables: &mut HashMap<&'a Key, microlp::Variable>,
+    counts: &BTreeMap<Key, f64>,
+    suppressed: &BTreeMap<Key, Reason>,
+    k: f64,
+    target: &Key,
+    key: &'a Key,
+) -> Option<microlp::Variable> {
+    if counts.contains_key(key) && !suppressed.contains_key(key) {
+        return None;
+    }
+    if let Some(v) = variables.get(key) {
+        return Some(*v);
+    }
+    let bounds = match (suppressed.contains_key(key), counts.get(key)) {
+        (true, Some(n)) if *n < k => (1.0, k - 1.0),
+        (true, Some(_)) => (k, f64::INFINITY),
+        _ => (0.0, f64::INFINITY),
+    };
+    let objective = if key == target { 1.0 } else { 0.0 };
+    let v = problem.add_var(objective, bounds);
+    variables.insert(key, v);
+    Some(v)
+}
+
+fn solve_range(
+    counts: &BTreeMap<Key, f64>,
+    suppressed: &BTreeMap<Key, Reason>,
+    relations: &[Relation],
+    k: u64,
+    target: &Key,
+    direction: microlp::OptimizationDirection,
+) -> Option<f64> {
+    use microlp::{ComparisonOp, Problem};
+    let kf = k as f64;
+    let mut problem = Problem::new(direction);
+    let mut variables: HashMap<&Key, microlp::Variable> = HashMap::new();
+    audit_variable(
+        &mut problem,
+        &mut variables,
+        counts,
+        suppressed,
+        kf,
+        target,
+        target,
+    );
+    for relation in relations {
+        let mut terms: Vec<(microlp::Variable, f64)> = Vec::new();
+        let mut constant = 0.0;
+        let members = std::iter::once((&relation.parent, 1.0))
+            .chain(relation.children.iter().map(|c| (c, -1.0)));
+        for (key, sign) in members {
+            match audit_variable(
+                &mut problem,
+                &mut variables,
+                counts,
+                suppressed,
+                kf,
+                target,
+                key,
+            ) {
+                Some(v) => terms.push((v, sign)),
+                None => constant += sign * counts.get(key).copied().unwrap_or(0.0),
+            }
+        }
+        if !terms.is_empty() {
+            problem.add_constraint(terms, ComparisonOp::Eq, -constant);
+        }
+    }
+    match problem.solve().ok()? {
+        microlp::SolveOutcome::Solution(solution) => Some(solution.objective()),
+        _ => None,
+    }
+}
+
+/// The first hidden small count a reader can pin to one value.
+fn first_narrowed(
+    counts: &BTreeMap<Key, f64>,
+    suppressed: &BTreeMap<Key, Reason>,
+    relations: &[Relation],
+    k: u64,
+) -> Option<Key> {
+    let kf = k as f64;
+    suppressed
+        .keys()
+        .filter(|key| counts.get(*key).is_some_and(|n| *n < kf))
+        .find(|key| !wide_enough(reader_range(counts, suppressed, relations, k, key), k))
+        .cloned()
+}
+
+/// Whether a hidden small count is protected: a reader cannot pin it to
+/// one value. (The whole range 1 to k−1 cannot always be kept: where every
+/// non-zero number is hidden, the hidden totals still bound the cells.)
+fn wide_enough(range: Option<(f64, f64)>, _k: u64) -> bool {
+    match range {
+        Some((low, high)) => high - low >= 1.0 - 1e-6,
+        // No answer from the solver: treated as narrowed, to be safe.
+        None => false,
+    }
 }
 
 /// parent = Σ children, as keys.
@@ -83,18 +255,43 @@ fn relations(published: &BTreeMap<Key, u64>) -> Vec<Relation> {
     let mut domain: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for key in published.keys() {
         for (field, value) in key {
-            domain.entry(field).or_default().insert(value);
+            if set_members(value).is_none() {
+                domain.entry(field).or_default().insert(value);
+            }
         }
     }
     let mut parents: BTreeSet<Key> = BTreeSet::new();
     for key in published.keys() {
-        for field in key.keys() {
+        for (field, value) in key {
+            if set_members(value).is_some() {
+                continue;
+            }
             let mut parent = key.clone();
             parent.remove(field);
             parents.insert(parent);
         }
     }
     let mut out = Vec::new();
+    // A cell over a set of values is the sum of its members' cells.
+    for key in published.keys() {
+        for (field, value) in key {
+            let Some(members) = set_members(value) else {
+                continue;
+            };
+            let children: Vec<Key> = members
+                .iter()
+                .map(|member| {
+                    let mut child = key.clone();
+                    child.insert(field.clone(), (*member).to_string());
+                    child
+                })
+                .collect();
+            out.push(Relation {
+                parent: key.clone(),
+                children,
+            });
+        }
+    }
     for parent in &parents {
         for (field, values) in &domain {
             if parent.contains_key(*field) {
@@ -128,8 +325,10 @@ fn unknowns(
 ) -> Vec<Key> {
     let mut set: BTreeSet<Key> = suppressed.keys().cloned().collect();
     for relation in relations {
-        if !published.contains_key(&relation.parent) {
-            set.insert(relation.parent.clone());
+        for member in std::iter::once(&relation.parent).chain(&relation.children) {
+            if !published.contains_key(member) {
+                set.insert(member.clone());
+            }
         }
     }
     set.into_iter().collect()
@@ -217,6 +416,23 @@ fn determined(reduced: &[Vec<f64>], pivots: &[usize], target: usize, columns: us
     vector.iter().all(|v| v.abs() < 1e-9)
 }
 
+/// The first hidden small count a reader can narrow below its marker's
+/// range (none after `decide` unless it had to give up: the build then
+/// refuses to publish).
+pub fn first_narrowed_key(
+    cells: &[Cell],
+    suppressed: &BTreeMap<Key, Reason>,
+    k: u64,
+) -> Option<Key> {
+    let published: BTreeMap<Key, u64> = cells.iter().map(|c| (c.key.clone(), c.persons)).collect();
+    let counts: BTreeMap<Key, f64> = cells
+        .iter()
+        .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
+        .collect();
+    let relations = relations(&published);
+    first_narrowed(&counts, suppressed, &relations, k)
+}
+
 /// The first suppressed cell that the published cells give away, if any
 /// (none after `decide`; the build checks again as a last safeguard).
 pub fn first_recoverable_key(cells: &[Cell], suppressed: &BTreeMap<Key, Reason>) -> Option<Key> {
@@ -264,6 +480,7 @@ fn complement_for(
     published: &BTreeMap<Key, u64>,
     suppressed: &BTreeMap<Key, Reason>,
     relations: &[Relation],
+    audit: Option<&Audit<'_>>,
 ) -> Option<Key> {
     let unknown = |key: &Key| !published.contains_key(key) || suppressed.contains_key(key);
     // Hidden cells reachable from `exposed` through shared equations.
@@ -298,6 +515,47 @@ fn complement_for(
     }
     candidates.sort();
     candidates.dedup();
+    if let Some(audit) = audit {
+        // For the bounds audit a larger cell gives more room: try cells
+        // from the largest down, totals only after them (totals are what
+        // readers need most), and take the first that works.
+        let mut ordered: Vec<&(u64, bool, Key)> = candidates.iter().collect();
+        ordered.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        let width = |range: Option<(f64, f64)>| {
+            range.map_or(0.0, |(low, high)| (high.min(1e12) - low).max(0.0))
+        };
+        let now = width(reader_range(
+            audit.counts,
+            suppressed,
+            relations,
+            audit.k,
+            exposed,
+        ));
+        let mut best: Option<(f64, &Key)> = None;
+        for (_, _, candidate) in ordered {
+            let mut trial = suppressed.clone();
+            trial.insert(candidate.clone(), Reason::Complementary);
+            let range = reader_range(audit.counts, &trial, relations, audit.k, exposed);
+            if wide_enough(range, audit.k) {
+                return Some(candidate.clone());
+            }
+            // Otherwise remember the one that widens the range most (cells
+            // come first in this order, so a tie keeps a cell).
+            let widened = width(range);
+            if widened > now + 1e-9 && best.is_none_or(|(w, _)| widened > w + 1e-9) {
+                best = Some((widened, candidate));
+            }
+        }
+        if let Some((_, candidate)) = best {
+            return Some(candidate.clone());
+        }
+        // None widens it alone: hide the largest cell (a total only if no
+        // cell is left) and go on; the next rounds hide what else it takes.
+        return candidates
+            .into_iter()
+            .max_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)))
+            .map(|(_, _, key)| key);
+    }
     for (_, _, candidate) in &candidates {
         let mut trial = suppressed.clone();
         trial.insert(candidate.clone(), Reason::Complementary);
@@ -327,11 +585,13 @@ mod tests {
             .map(|(i, n)| Cell {
                 key: key(&[("kecamatan", &format!("K{i}"))]),
                 persons: *n,
+                count: Some(*n as f64),
             })
             .collect();
         cells.push(Cell {
             key: Key::new(),
             persons: counts.iter().sum(),
+            count: Some(counts.iter().sum::<u64>() as f64),
         });
         cells
     }
@@ -368,19 +628,23 @@ mod tests {
             cells.push(Cell {
                 key: key(&[("kecamatan", kec), ("sex", "L")]),
                 persons: l,
+                count: Some(l as f64),
             });
             cells.push(Cell {
                 key: key(&[("kecamatan", kec), ("sex", "P")]),
                 persons: p,
+                count: Some(p as f64),
             });
         }
         cells.push(Cell {
             key: key(&[("sex", "L")]),
             persons: 19,
+            count: Some(19.0),
         });
         cells.push(Cell {
             key: key(&[("sex", "P")]),
             persons: 23,
+            count: Some(23.0),
         });
         let decision = decide(&cells, 10);
         assert!(decision.contains_key(&key(&[("kecamatan", "K0"), ("sex", "L")])));
