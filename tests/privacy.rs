@@ -490,65 +490,7 @@ fn a_cell_that_the_total_would_give_away_gets_a_second_one_hidden() {
             assert!(shown.ends_with(">•</span>"), "{id} shows {shown}");
         }
     }
-    assert_no_line_has_one_hidden_number(&register);
-}
-
-/// From the register: no row or column of any table (with its total), and
-/// no line of totals, holds exactly one hidden number.
-fn assert_no_line_has_one_hidden_number(register: &[Value]) {
-    let mut fields_of: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for entry in register {
-        if let (Some(table), Some(group)) = (entry["table"].as_str(), entry["group"].as_object()) {
-            fields_of
-                .entry(table)
-                .or_default()
-                .extend(group.keys().cloned());
-        }
-    }
-    let mut lines: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
-    for entry in register {
-        let (Some(table), Some(group)) = (entry["table"].as_str(), entry["group"].as_object())
-        else {
-            continue;
-        };
-        // Means and medians do not add up: their cells form no lines.
-        if !matches!(entry["query"]["measure"].as_str(), Some("count" | "sum")) {
-            continue;
-        }
-        let hidden = usize::from(!entry["hidden"].is_null());
-        let fields: Vec<&String> = fields_of[table].iter().collect();
-        let value = |f: &String| format!("{f}={}", group[f.as_str()]);
-        let keys: Vec<String> = match (fields.len(), group.len()) {
-            (1, _) => vec!["line".into()],
-            (2, 2) => vec![value(fields[0]), value(fields[1])],
-            (2, 1) => {
-                let fixed = if group.contains_key(fields[0].as_str()) {
-                    fields[0]
-                } else {
-                    fields[1]
-                };
-                vec![value(fixed), format!("totals of {fixed}")]
-            }
-            _ => vec![
-                format!("totals of {}", fields[0]),
-                format!("totals of {}", fields[1]),
-            ],
-        };
-        for key in keys {
-            let slot = lines.entry((table.to_string(), key)).or_default();
-            slot.0 += hidden;
-            slot.1 += 1;
-        }
-    }
-    let mut checked = 0;
-    for ((table, line), (hidden, members)) in &lines {
-        assert_ne!(
-            *hidden, 1,
-            "table {table}, line {line}: one hidden number among {members}"
-        );
-        checked += 1;
-    }
-    assert!(checked >= 10, "only {checked} lines checked");
+    common::assert_no_line_has_one_hidden_number(&register, 10);
 }
 
 #[test]
@@ -575,7 +517,7 @@ fn two_tables_over_the_same_data_hide_the_same_cells_and_give_nothing_away() {
         )),
         Some("primary")
     );
-    assert_no_line_has_one_hidden_number(&register);
+    common::assert_no_line_has_one_hidden_number(&register, 10);
     let exposed = linearly_determined(&register);
     assert!(
         exposed.is_empty(),

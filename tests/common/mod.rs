@@ -402,3 +402,63 @@ pub fn links_in_order(html: &str) -> Vec<String> {
     }
     links
 }
+
+/// From the register: no row or column of any table (with its total), and
+/// no line of totals, holds exactly one hidden number.
+pub fn assert_no_line_has_one_hidden_number(register: &[serde_json::Value], at_least: usize) {
+    let mut fields_of: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for entry in register {
+        if let (Some(table), Some(group)) = (entry["table"].as_str(), entry["group"].as_object()) {
+            fields_of
+                .entry(table)
+                .or_default()
+                .extend(group.keys().cloned());
+        }
+    }
+    let mut lines: std::collections::BTreeMap<(String, String), (usize, usize)> =
+        std::collections::BTreeMap::new();
+    for entry in register {
+        let (Some(table), Some(group)) = (entry["table"].as_str(), entry["group"].as_object())
+        else {
+            continue;
+        };
+        // Means and medians do not add up: their cells form no lines.
+        if !matches!(entry["query"]["measure"].as_str(), Some("count" | "sum")) {
+            continue;
+        }
+        let hidden = usize::from(!entry["hidden"].is_null());
+        let fields: Vec<&String> = fields_of[table].iter().collect();
+        let value = |f: &String| format!("{f}={}", group[f.as_str()]);
+        let keys: Vec<String> = match (fields.len(), group.len()) {
+            (1, _) => vec!["line".into()],
+            (2, 2) => vec![value(fields[0]), value(fields[1])],
+            (2, 1) => {
+                let fixed = if group.contains_key(fields[0].as_str()) {
+                    fields[0]
+                } else {
+                    fields[1]
+                };
+                vec![value(fixed), format!("totals of {fixed}")]
+            }
+            _ => vec![
+                format!("totals of {}", fields[0]),
+                format!("totals of {}", fields[1]),
+            ],
+        };
+        for key in keys {
+            let slot = lines.entry((table.to_string(), key)).or_default();
+            slot.0 += hidden;
+            slot.1 += 1;
+        }
+    }
+    let mut checked = 0;
+    for ((table, line), (hidden, members)) in &lines {
+        assert_ne!(
+            *hidden, 1,
+            "table {table}, line {line}: one hidden number among {members}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= at_least, "only {checked} lines checked");
+}
