@@ -1179,3 +1179,112 @@ fn example_portal_hides_small_groups_everywhere() {
         40,
     );
 }
+
+/// The `<loc>` addresses of a sitemap, or the `<link rel="alternate">` of
+/// each feed entry, in document order.
+fn xml_values(xml: &str, open: &str, close: &str) -> Vec<String> {
+    xml.split(open)
+        .skip(1)
+        .filter_map(|rest| rest.split(close).next())
+        .map(str::to_string)
+        .collect()
+}
+
+fn entry_links(feed: &str) -> Vec<String> {
+    feed.split("<entry>")
+        .skip(1)
+        .filter_map(|entry| {
+            xml_values(
+                entry,
+                "<link rel=\"alternate\" type=\"text/html\" href=\"",
+                "\"",
+            )
+            .into_iter()
+            .next()
+        })
+        .collect()
+}
+
+#[test]
+fn sitemap_lists_every_published_page_but_not_drafts_redirects_or_the_404() {
+    let site = bilingual();
+    let sitemap = read(&site.output, "sitemap.xml");
+    let addresses = xml_values(&sitemap, "<loc>", "</loc>");
+    for expected in [
+        "",
+        "en/",
+        "tentang/",
+        "berita/berita-25/",
+        "en/berita/berita-25/",
+        "program/bursa-kerja/",
+    ] {
+        let address = format!("{BASE_URL}{expected}");
+        assert!(
+            addresses.contains(&address),
+            "{address} missing from the sitemap"
+        );
+    }
+    for absent in ["rahasia", "lama/tentang", "404"] {
+        assert!(
+            !addresses.iter().any(|a| a.contains(absent)),
+            "the sitemap lists {absent}: {addresses:?}"
+        );
+    }
+    let robots = read(&site.output, "robots.txt");
+    assert!(
+        robots.contains(&format!("Sitemap: {BASE_URL}sitemap.xml")),
+        "{robots}"
+    );
+}
+
+#[test]
+fn feeds_list_the_newest_pages_of_their_language_and_programme() {
+    let site = bilingual();
+    let indonesian = entry_links(&read(&site.output, "atom.xml"));
+    assert_eq!(indonesian.len(), 20, "a feed carries the 20 newest pages");
+    // The guide (1 February) is newer than every news item (January).
+    assert_eq!(indonesian[0], format!("{BASE_URL}panduan/"));
+    assert_eq!(indonesian[1], format!("{BASE_URL}berita/berita-25/"));
+    assert_eq!(indonesian[2], format!("{BASE_URL}berita/berita-24/"));
+    assert!(
+        indonesian
+            .iter()
+            .all(|link| !link.starts_with(&format!("{BASE_URL}en/")))
+    );
+
+    let english = entry_links(&read(&site.output, "en/atom.xml"));
+    assert_eq!(english[0], format!("{BASE_URL}en/panduan/"));
+    assert_eq!(english[1], format!("{BASE_URL}en/berita/berita-25/"));
+    assert!(
+        english
+            .iter()
+            .all(|link| link.starts_with(&format!("{BASE_URL}en/")))
+    );
+
+    let programme = read(&site.output, "programs/bursa-kerja/atom.xml");
+    let links = entry_links(&programme);
+    assert!(!links.is_empty());
+    for link in &links {
+        let path = link.trim_start_matches(BASE_URL);
+        let page = read(&site.output, &format!("{path}index.html"));
+        assert!(
+            page.contains("Bursa Kerja"),
+            "{link} is in the Bursa Kerja feed but not tagged so"
+        );
+    }
+    let home = read(&site.output, "index.html");
+    assert!(
+        home.contains(r#"type="application/atom+xml""#) && home.contains(r#"href="/atom.xml""#)
+    );
+}
+
+#[test]
+fn a_sites_own_robots_txt_replaces_the_generated_one() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let own = "User-agent: *\nDisallow: /unduhan/\n";
+    std::fs::create_dir_all(copy.root.join("static")).expect("static folder");
+    std::fs::write(copy.root.join("static/robots.txt"), own).expect("robots.txt");
+    let output = copy.output();
+    assert_clean(&build_into(&copy.root, &output));
+    assert_eq!(read(&output, "robots.txt"), own);
+}

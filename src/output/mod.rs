@@ -5,6 +5,7 @@
 //! someone's files.
 
 pub mod downloads;
+pub mod feeds;
 pub mod figures;
 
 use std::collections::{BTreeSet, HashSet};

@@ -7,7 +7,7 @@
 
 mod datasets;
 pub mod locale;
-mod stats_view;
+pub(crate) mod stats_view;
 
 /// Ids of table cells, shared with the figure register.
 pub mod stats_view_ids {
@@ -242,6 +242,8 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     outputs.extend(stats_view::chart_files(&shared));
     let register = crate::output::figures::files(&site, &outputs);
     outputs.extend(register);
+    let feeds = crate::output::feeds::files(&shared, &outputs);
+    outputs.extend(feeds);
     outputs
 }
 

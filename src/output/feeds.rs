@@ -1,0 +1,282 @@
+//! What search engines and feed readers read: `sitemap.xml` (a sitemap
+//! index above 50,000 addresses), `robots.txt` naming it, and Atom feeds of
+//! the newest pages per language and per programme. Everything is derived
+//! from the content, never from the clock, so builds stay byte-identical.
+
+use std::fmt::Write;
+
+use crate::content::Page;
+use crate::render::{Contents, OutputFile, Shared, Site};
+
+/// Addresses per sitemap file (the protocol's limit).
+const SITEMAP_LIMIT: usize = 50_000;
+/// Entries per feed.
+const FEED_ENTRIES: usize = 20;
+
+/// XML text: the five characters XML gives meaning to, and no control
+/// characters (not allowed in XML 1.0).
+pub fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The sitemap(s), `robots.txt` (unless the site or theme ships its own),
+/// and the feeds.
+pub(crate) fn files(shared: &Shared, rendered: &[OutputFile]) -> Vec<OutputFile> {
+    let site = &shared.site;
+    let mut out = sitemaps(site, rendered);
+    let has_robots = rendered.iter().any(|f| f.path == "robots.txt");
+    if !has_robots {
+        out.push(OutputFile {
+            path: "robots.txt".into(),
+            contents: Contents::Bytes(
+                format!(
+                    "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
+                    site.config.base_url
+                )
+                .into_bytes(),
+            ),
+            origin: "the generated robots.txt".into(),
+        });
+    }
+    out.extend(feeds(shared));
+    out
+}
+
+/// Every page a visitor can land on: HTML files except the 404 page and
+/// redirects.
+fn sitemaps(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
+    let base = &site.config.base_url;
+    let mut addresses: Vec<String> = rendered
+        .iter()
+        .filter(|f| f.path.ends_with(".html") && f.path != "404.html")
+        .filter(|f| match &f.contents {
+            Contents::Bytes(bytes) => !contains(bytes, b"http-equiv=\"refresh\""),
+            Contents::Copy(_) => false,
+        })
+        .map(|f| format!("{base}{}", f.path.trim_end_matches("index.html")))
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    let url = |address: &str| format!("  <url><loc>{}</loc></url>\n", escape_xml(address));
+    let chunk = |addresses: &[String]| {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for address in addresses {
+            xml.push_str(&url(address));
+        }
+        xml.push_str("</urlset>\n");
+        xml
+    };
+    if addresses.len() <= SITEMAP_LIMIT {
+        return vec![OutputFile {
+            path: "sitemap.xml".into(),
+            contents: Contents::Bytes(chunk(&addresses).into_bytes()),
+            origin: "the sitemap".into(),
+        }];
+    }
+    let mut out = Vec::new();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (number, part) in addresses.chunks(SITEMAP_LIMIT).enumerate() {
+        let path = format!("sitemap-{}.xml", number + 1);
+        let _ = writeln!(
+            index,
+            "  <sitemap><loc>{}</loc></sitemap>",
+            escape_xml(&format!("{base}{path}"))
+        );
+        out.push(OutputFile {
+            path,
+            contents: Contents::Bytes(chunk(part).into_bytes()),
+            origin: "the sitemap".into(),
+        });
+    }
+    index.push_str("</sitemapindex>\n");
+    out.push(OutputFile {
+        path: "sitemap.xml".into(),
+        contents: Contents::Bytes(index.into_bytes()),
+        origin: "the sitemap index".into(),
+    });
+    out
+}
+
+/// Whether `needle` occurs in `haystack` (redirect pages are left out of
+/// the sitemap: search engines should index where they point).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// RFC 3339 time of a page date (midnight UTC when it has no time).
+fn timestamp(page: &Page) -> Option<String> {
+    let date = page.meta.updated.or(page.meta.date)?;
+    Some(format!("{}Z", date.datetime.strftime("%Y-%m-%dT%H:%M:%S")))
+}
+
+/// Feeds per language (`atom.xml`, `en/atom.xml`) and per term of every
+/// taxonomy (`programs/<term>/atom.xml`): the newest dated pages.
+fn feeds(shared: &Shared) -> Vec<OutputFile> {
+    let site = &shared.site;
+    let content = &site.content;
+    let mut out = Vec::new();
+    for language in &site.config.languages {
+        let mut pages: Vec<usize> = (0..content.pages.len())
+            .filter(|&i| {
+                content.pages[i].lang == language.code && content.pages[i].meta.date.is_some()
+            })
+            .collect();
+        crate::content::sort_pages(&mut pages, crate::content::SortBy::Date, &content.pages);
+        let path = format!("{}atom.xml", language.path_prefix);
+        out.push(feed(
+            shared,
+            &path,
+            &language.title,
+            &language.path_prefix,
+            &pages,
+        ));
+    }
+    for taxonomy in &content.taxonomies {
+        for term in &taxonomy.terms {
+            let pages: Vec<usize> = term
+                .pages
+                .iter()
+                .copied()
+                .filter(|&i| content.pages[i].meta.date.is_some())
+                .collect();
+            if pages.is_empty() {
+                continue;
+            }
+            let title = match site.config.language(&taxonomy.lang) {
+                Some(language) => format!("{} · {}", term.name, language.title),
+                None => term.name.clone(),
+            };
+            out.push(feed(
+                shared,
+                &format!("{}atom.xml", term.path),
+                &title,
+                &term.path,
+                &pages,
+            ));
+        }
+    }
+    out
+}
+
+fn feed(shared: &Shared, path: &str, title: &str, page_path: &str, pages: &[usize]) -> OutputFile {
+    let (site, content) = (&shared.site, &shared.site.content);
+    let base = &site.config.base_url;
+    let newest: Vec<&Page> = pages
+        .iter()
+        .take(FEED_ENTRIES)
+        .map(|&i| &content.pages[i])
+        .collect();
+    // The feed is as new as its newest entry (not the build's clock).
+    let updated = newest
+        .iter()
+        .filter_map(|p| timestamp(p))
+        .max()
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"",
+    );
+    // Relative links in entry content resolve against the site.
+    let _ = writeln!(xml, " xml:base=\"{}\">", escape_xml(base));
+    let _ = writeln!(xml, "  <title>{}</title>", escape_xml(title));
+    let _ = writeln!(xml, "  <id>{}</id>", escape_xml(&format!("{base}{path}")));
+    let _ = writeln!(
+        xml,
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+        escape_xml(&format!("{base}{path}"))
+    );
+    let _ = writeln!(
+        xml,
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        escape_xml(&format!("{base}{page_path}"))
+    );
+    let _ = writeln!(xml, "  <updated>{updated}</updated>");
+    let _ = writeln!(
+        xml,
+        "  <author><name>{}</name></author>",
+        escape_xml(&author(site))
+    );
+    for page in newest {
+        let link = format!("{base}{}", page.path);
+        xml.push_str("  <entry>\n");
+        let _ = writeln!(xml, "    <title>{}</title>", escape_xml(&page.meta.title));
+        let _ = writeln!(xml, "    <id>{}</id>", escape_xml(&link));
+        let _ = writeln!(
+            xml,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            escape_xml(&link)
+        );
+        let _ = writeln!(
+            xml,
+            "    <updated>{}</updated>",
+            timestamp(page).unwrap_or_else(|| updated.clone())
+        );
+        if let Some(published) = page.meta.date {
+            let _ = writeln!(
+                xml,
+                "    <published>{}Z</published>",
+                published.datetime.strftime("%Y-%m-%dT%H:%M:%S")
+            );
+        }
+        if let Some(description) = &page.meta.description {
+            let _ = writeln!(xml, "    <summary>{}</summary>", escape_xml(description));
+        }
+        let _ = writeln!(
+            xml,
+            "    <content type=\"html\">{}</content>",
+            escape_xml(&crate::render::stats_view::fill_placements(
+                shared,
+                &page.body.html,
+                &page.lang
+            ))
+        );
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    OutputFile {
+        path: path.to_string(),
+        contents: Contents::Bytes(xml.into_bytes()),
+        origin: format!("the feed {path}"),
+    }
+}
+
+/// The feed's author: the organisation in `[extra]`, else the site title.
+fn author(site: &Site) -> String {
+    site.config
+        .extra
+        .get("organisation")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .or_else(|| site.config.languages.first().map(|l| l.title.clone()))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_drops_control_characters() {
+        assert_eq!(
+            escape_xml("a < b & \"c\" ]]> \u{1}d"),
+            "a &lt; b &amp; &quot;c&quot; ]]&gt; d"
+        );
+    }
+}
