@@ -1288,3 +1288,38 @@ fn a_sites_own_robots_txt_replaces_the_generated_one() {
     assert_clean(&build_into(&copy.root, &output));
     assert_eq!(read(&output, "robots.txt"), own);
 }
+
+#[test]
+fn sitemaps_and_feeds_are_well_formed_xml() {
+    let site = bilingual();
+    let xml_files: Vec<String> = common::list_files(&site.output)
+        .into_iter()
+        .filter(|name| name.ends_with(".xml"))
+        .collect();
+    assert!(
+        xml_files.len() >= 4,
+        "sitemap and feeds expected: {xml_files:?}"
+    );
+    for name in xml_files {
+        let text = read(&site.output, &name);
+        let mut reader = quick_xml::Reader::from_str(&text);
+        let mut depth = 0_i32;
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+                Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+                Ok(quick_xml::events::Event::Eof) => break,
+                // A stray `&` is only noticed when the text is unescaped.
+                Ok(quick_xml::events::Event::Text(text)) => {
+                    let decoded = text.decode().expect("UTF-8 text");
+                    if let Err(error) = quick_xml::escape::unescape(&decoded) {
+                        panic!("{name} has a bad escape: {error}");
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => panic!("{name} is not well-formed XML: {error}"),
+            }
+        }
+        assert_eq!(depth, 0, "{name} leaves elements open");
+    }
+}
