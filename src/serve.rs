@@ -18,16 +18,6 @@ use tiny_http::{Header, Request, Response, Server, StatusCode};
 use crate::BuildOptions;
 
 /// Sources whose changes trigger a rebuild.
-const WATCHED: [&str; 8] = [
-    "site.toml",
-    "content",
-    "data",
-    "themes",
-    "templates",
-    "static",
-    "assets",
-    "i18n",
-];
 /// Live-reload requests wait at most this long for a new build.
 const POLL_WAIT: Duration = Duration::from_secs(25);
 /// Changes arriving this close together are one rebuild (editors write a
@@ -159,7 +149,7 @@ fn watch_sources(
     root: &Path,
     watched: &mut Vec<PathBuf>,
 ) {
-    for name in WATCHED {
+    for name in std::iter::once(crate::config::CONFIG_FILE).chain(crate::output::SOURCE_DIRS) {
         let path = root.join(name);
         if path.is_dir()
             && !watched.contains(&path)

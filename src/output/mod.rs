@@ -23,8 +23,9 @@ pub const MARKER: &str = ".kaca-output";
 const MARKER_TEXT: &str =
     "This folder is written by kaca. It is replaced as a whole on every build.\n";
 
-/// Folders of the project that an output folder must never be in.
-const SOURCE_DIRS: [&str; 7] = [
+/// Folders of the project that an output folder must never be in (and
+/// that `serve` watches, with `site.toml`).
+pub(crate) const SOURCE_DIRS: [&str; 7] = [
     "content",
     "data",
     "themes",

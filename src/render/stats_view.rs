@@ -48,14 +48,7 @@ pub(crate) fn hidden_marker(
     let below = count && value.is_some_and(|v| v < threshold as f64);
     match below {
         true => {
-            let k = shared
-                .site
-                .package
-                .as_ref()
-                .and_then(|p| p.resources.iter().find(|r| r.name == resource))
-                .map(|r| crate::privacy::threshold(r, &shared.site.config))
-                .unwrap_or(u64::from(shared.site.config.privacy.min_cell_size));
-            let k = shared.format(lang).integer(k as i64);
+            let k = shared.format(lang).integer(threshold as i64);
             strings
                 .and_then(|s| s.get("hidden_small"))
                 .map(|t| t.replace("{k}", &k))
@@ -653,11 +646,14 @@ pub(crate) fn fill_placements(shared: &Shared, html: &str, lang: &str) -> String
     let Some(placed) = shared.placed.get() else {
         return html.to_string();
     };
-    let pattern = regex::Regex::new(&format!(
-        r#"(?:<p>)?<{PLACEHOLDER} data-kind="([a-z]+)" data-id="([a-z0-9-]+)"></{PLACEHOLDER}>(?:</p>)?"#
-    ))
-    .expect("a valid pattern");
-    pattern
+    // Compiled once: this runs for every page and every feed entry.
+    static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(&format!(
+            r#"(?:<p>)?<{PLACEHOLDER} data-kind="([a-z]+)" data-id="([a-z0-9-]+)"></{PLACEHOLDER}>(?:</p>)?"#
+        ))
+        .expect("a valid pattern")
+    });
+    PATTERN
         .replace_all(html, |found: &regex::Captures<'_>| {
             let key = (lang.to_string(), found[1].to_string(), found[2].to_string());
             let snippet = placed.get(&key).cloned().unwrap_or_default();

@@ -217,10 +217,15 @@ fn unescape(value: &str) -> String {
 
 /// Ids in an HTML file (`id="…"`), for checking `#fragment` links.
 pub fn ids_in(html: &str) -> Vec<String> {
-    let mut ids = Vec::new();
+    attribute_values(html, "id")
+}
+
+/// The quoted values of attribute `name`, in document order, unescaped.
+fn attribute_values(html: &str, name: &str) -> Vec<String> {
+    let mut values = Vec::new();
     let mut rest = html;
-    while let Some(at) = find_attribute(rest, "id") {
-        rest = &rest[at + 3..];
+    while let Some(at) = find_attribute(rest, name) {
+        rest = &rest[at + name.len() + 1..];
         let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
             continue;
         };
@@ -228,10 +233,10 @@ pub fn ids_in(html: &str) -> Vec<String> {
         let Some(end) = value.find(quote) else {
             break;
         };
-        ids.push(unescape(&value[..end]));
+        values.push(unescape(&value[..end]));
         rest = &value[end..];
     }
-    ids
+    values
 }
 
 /// Follows every link of every HTML file in `output` as a browser on
@@ -386,21 +391,7 @@ pub fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
 
 /// `href` values in document order (`links_in` groups by attribute).
 pub fn links_in_order(html: &str) -> Vec<String> {
-    let mut links = Vec::new();
-    let mut rest = html;
-    while let Some(at) = find_attribute(rest, "href") {
-        rest = &rest[at + 5..];
-        let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            continue;
-        };
-        let value = &rest[1..];
-        let Some(end) = value.find(quote) else {
-            break;
-        };
-        links.push(unescape(&value[..end]));
-        rest = &value[end..];
-    }
-    links
+    attribute_values(html, "href")
 }
 
 /// From the register: no row or column of any table (with its total), and
