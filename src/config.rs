@@ -32,7 +32,29 @@ struct RawConfig {
     #[serde(default)]
     privacy: PrivacyConfig,
     #[serde(default)]
+    search: SearchConfig,
+    #[serde(default)]
     extra: toml::Table,
+}
+
+/// `[search]`: the full-text search page and its index.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Builds the search page of each language and the Pagefind index
+    /// (default `true`).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { enabled: true }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// `[privacy]`: how small a published group may be, and values that look
@@ -140,6 +162,7 @@ pub struct Config {
     pub taxonomies: Vec<TaxonomyConfig>,
     pub markdown: MarkdownConfig,
     pub privacy: PrivacyConfig,
+    pub search: SearchConfig,
     pub extra: serde_json::Value,
 }
 
@@ -376,6 +399,7 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
         taxonomies: raw.taxonomies,
         markdown: raw.markdown,
         privacy: raw.privacy,
+        search: raw.search,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
     })
 }

@@ -7,6 +7,7 @@
 pub mod downloads;
 pub mod feeds;
 pub mod figures;
+pub mod search;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};

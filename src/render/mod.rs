@@ -123,11 +123,15 @@ enum Job {
     Datasets(usize),
     /// One resource's page: (language, resource).
     Dataset(usize, usize),
+    /// The search page of one language.
+    Search(usize),
     NotFound,
 }
 
 /// Where the figure register page is, under each language's prefix.
 pub const FIGURES_PAGE: &str = "cek-angka/";
+/// Where the search page is, under each language's prefix.
+pub const SEARCH_PAGE: &str = "cari/";
 
 pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
     let mut outputs = Vec::new();
@@ -244,6 +248,10 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     outputs.extend(register);
     let feeds = crate::output::feeds::files(&shared, &outputs);
     outputs.extend(feeds);
+    if site.config.search.enabled {
+        let index = crate::output::search::files(&outputs, diagnostics);
+        outputs.extend(index);
+    }
     outputs
 }
 
@@ -738,6 +746,9 @@ fn plan(site: &Site) -> Vec<Job> {
             jobs.extend((0..package.resources.len()).map(|r| Job::Dataset(language, r)));
         }
     }
+    if site.config.search.enabled {
+        jobs.extend((0..site.config.languages.len()).map(Job::Search));
+    }
     jobs.push(Job::NotFound);
     jobs
 }
@@ -955,6 +966,23 @@ fn run(
                 format!("the /{path} page"),
             )
         }
+        Job::Search(index) => {
+            let language = &site.config.languages[index];
+            let path = format!("{}{SEARCH_PAGE}", language.path_prefix);
+            let ctx = context! {
+                kind => "search",
+                lang => language.code,
+                search => views::search_value(shared, &language.code),
+                translations => views::fixed_alternates(shared, SEARCH_PAGE, &language.code),
+                ..common(shared, &language.code, &path)
+            };
+            (
+                "search.html".into(),
+                path.clone(),
+                ctx,
+                format!("the /{path} page"),
+            )
+        }
         Job::NotFound => {
             let lang = site.config.default_language.clone();
             let ctx = context! {
@@ -1019,6 +1047,10 @@ fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
         figures_url => has_statistics(&shared.site).then(|| {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
             shared.url(&format!("{prefix}{FIGURES_PAGE}"))
+        }),
+        search_url => shared.site.config.search.enabled.then(|| {
+            let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
+            shared.url(&format!("{prefix}{SEARCH_PAGE}"))
         }),
         current_path => shared.url(path),
         current_url => shared.permalink(path),

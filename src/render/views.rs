@@ -54,6 +54,7 @@ const PAGE_FIELDS: &[&str] = &[
     "reading_time",
     "weight",
     "draft",
+    "in_search_index",
     "authors",
     "taxonomies",
     "extra",
@@ -94,6 +95,7 @@ impl Object for PageView {
             "reading_time" => Value::from(page.body.word_count.div_ceil(200).max(1)),
             "weight" => Value::from(page.meta.weight),
             "draft" => Value::from(page.meta.draft),
+            "in_search_index" => Value::from(page.meta.in_search_index),
             "authors" => Value::from(page.meta.authors.clone()),
             "taxonomies" => taxonomy_links(shared, &page.lang, &page.meta.taxonomies),
             "extra" => Value::from_serialize(&page.meta.extra),
@@ -449,4 +451,35 @@ pub fn fixed_alternates(shared: &Arc<Shared>, path: &str, lang: &str) -> Value {
         })
         .collect();
     Value::from(list)
+}
+
+/// What the search page needs: where the index is, and the list pages to
+/// browse instead when the browser runs no JavaScript.
+pub fn search_value(shared: &Arc<Shared>, lang: &str) -> Value {
+    let content = &shared.site.content;
+    let home = content
+        .sections
+        .iter()
+        .position(|s| s.lang == lang && s.parent.is_none());
+    let sections: Vec<Value> = home
+        .map(|home| {
+            content.sections[home]
+                .subsections
+                .iter()
+                .map(|&i| SectionView::value(shared, i))
+                .collect()
+        })
+        .unwrap_or_default();
+    let taxonomies: Vec<Value> = content
+        .taxonomies
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.lang == lang)
+        .map(|(i, _)| TaxonomyView::value(shared, i))
+        .collect();
+    context! {
+        bundle_url => shared.url(crate::output::search::BUNDLE_DIR),
+        sections => sections,
+        taxonomies => taxonomies,
+    }
 }

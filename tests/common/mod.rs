@@ -205,7 +205,7 @@ fn find_attribute(html: &str, name: &str) -> Option<usize> {
     None
 }
 
-fn unescape(value: &str) -> String {
+pub fn unescape(value: &str) -> String {
     value
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
@@ -365,6 +365,9 @@ fn normalise(path: &str) -> Option<String> {
 pub fn files_with_template_tags(output: &Path) -> Vec<String> {
     list_files(output)
         .into_iter()
+        // The search index is compressed binary and Pagefind's own script:
+        // no template ever wrote it.
+        .filter(|file| !file.starts_with("pagefind/"))
         .filter(|file| {
             let bytes = std::fs::read(output.join(file)).expect("read output file");
             contains(&bytes, b"{{") || contains(&bytes, b"{%")
