@@ -778,6 +778,11 @@ def datapackage(tables):
         ),
     ]
     assert [r["name"] for r in resources] == list(tables), "one resource per table, same order"
+    for r in resources:
+        r["temporal_coverage"] = temporal_coverage(r, tables[r["name"]])
+    cakupan_resource = resources[[r["name"] for r in resources].index("cakupan_jaminan_sosial")]
+    cakupan_resource["spatial_coverage"] = "Kabupaten dan kota di Provinsi Kalimantan Timur, Indonesia"
+    cakupan_resource["spatial_coverage_en"] = "Regencies and cities of East Kalimantan province, Indonesia"
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": "balikpapan-perlindungan-sosial",
@@ -806,6 +811,15 @@ def datapackage(tables):
             }
         ],
         "sources": [SOURCE_GERBANG, SOURCE_APRIANTO, SOURCE_IBUKOTAKINI, SOURCE_DISKOMINFO, SOURCE_KOTAKU],
+        "contributors": [
+            {
+                "title": "Pemerintah Kota Balikpapan (portal contoh)",
+                "path": "https://portal-balikpapan.example.org/",
+                "roles": ["publisher"],
+            }
+        ],
+        "spatial_coverage": "Kota Balikpapan, Provinsi Kalimantan Timur, Indonesia",
+        "spatial_coverage_en": "City of Balikpapan, East Kalimantan province, Indonesia",
         "keywords": [
             "Balikpapan",
             "Kalimantan Timur",
@@ -820,8 +834,41 @@ def datapackage(tables):
             "lansia",
             "data contoh sintetis",
         ],
+        "keywords_en": [
+            "Balikpapan",
+            "East Kalimantan",
+            "social protection",
+            "employment",
+            "BPJS Ketenagakerjaan",
+            "vulnerable workers",
+            "job fair",
+            "vocational training",
+            "internships",
+            "disability",
+            "older people",
+            "synthetic example data",
+        ],
         "resources": resources,
     }
+
+
+def temporal_coverage(resource, table):
+    """The period the rows describe, from their date, month or year
+    columns (ISO 8601: "2025-01/2025-10"); a reference list without dates
+    is valid for the year of the portal's data."""
+    header, rows = table
+    kinds = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    values = sorted(
+        str(row[i])
+        for i, name in enumerate(header)
+        if kinds.get(name) in ("date", "yearmonth", "year")
+        for row in rows
+        if row[i] not in (None, "")
+    )
+    if not values:
+        return UPDATED[:4]
+    first, last = values[0], values[-1]
+    return first if first == last else f"{first}/{last}"
 
 
 # ---------------------------------------------------------------------------

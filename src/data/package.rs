@@ -235,6 +235,12 @@ fn read_package(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
         names.push(&resource.name);
     }
     check_foreign_keys(&resources, &declared, &locator, diagnostics);
+    check_coverage(
+        &raw,
+        "the data package",
+        &|needles| locator.at(needles),
+        diagnostics,
+    );
     if diagnostics.error_count() > errors_before {
         return None;
     }
@@ -265,6 +271,98 @@ fn strip_json_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
+    }
+}
+
+/// `temporal_coverage`: the period the data describes, an ISO 8601 date
+/// (`2025`, `2025-08`, `2025-08-31`) or interval (`2025-01/2025-10`);
+/// `spatial_coverage` (and `spatial_coverage_en`, ...): the place, in
+/// words. Both are published in the dataset pages' schema.org metadata and
+/// in the DCAT catalogue; a resource without them takes the package's.
+fn check_coverage(
+    map: &Map<String, Value>,
+    owner: &str,
+    at: &dyn Fn(&[&str]) -> Option<Location>,
+    diagnostics: &mut Diagnostics,
+) {
+    match map.get("temporal_coverage") {
+        None => {}
+        Some(Value::String(text)) if parse_period(text).is_some() => {}
+        Some(Value::String(text))
+            if text
+                .split_once('/')
+                .is_some_and(|(a, b)| period_bound(a, false).is_some() && period_bound(b, true).is_some()) =>
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    at(&["\"temporal_coverage\""]),
+                    format!("{owner}: the period `temporal_coverage` \"{text}\" ends before it starts"),
+                )
+                .with_hint("write the earlier date first: \"start/end\""),
+            )
+        }
+        Some(value) => diagnostics.push(
+            Diagnostic::error(
+                at(&["\"temporal_coverage\""]),
+                format!("{owner}: `temporal_coverage` {value} is not an ISO 8601 date or period"),
+            )
+            .with_hint(
+                "write the period the data describes: \"2025\", \"2025-08\", \"2025-01-01/2025-06-30\" or \"2025-01/2025-10\"",
+            ),
+        ),
+    }
+    for (key, value) in map {
+        if (key == "spatial_coverage" || key.starts_with("spatial_coverage_"))
+            && value.as_str().is_none_or(|text| text.trim().is_empty())
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    at(&[&format!("\"{key}\"")]),
+                    format!("{owner}: `{key}` must be the name of a place, as text"),
+                )
+                .with_hint("e.g. \"Kota Balikpapan, Kalimantan Timur, Indonesia\""),
+            );
+        }
+    }
+}
+
+/// The first and last day of an ISO 8601 date or period, as written
+/// (`2025` is 2025-01-01 to 2025-12-31); `None` unless valid and in order.
+pub fn parse_period(text: &str) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+    let (start, end) = match text.split_once('/') {
+        Some((start, end)) => (start, end),
+        None => (text, text),
+    };
+    let first = period_bound(start, false)?;
+    let last = period_bound(end, true)?;
+    (first <= last).then_some((first, last))
+}
+
+fn period_bound(text: &str, last: bool) -> Option<jiff::civil::Date> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |part: &str, digits: usize| {
+        (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<i16>().ok())
+            .flatten()
+    };
+    match parts.as_slice() {
+        [year] => {
+            let year = number(year, 4)?;
+            jiff::civil::Date::new(year, if last { 12 } else { 1 }, if last { 31 } else { 1 }).ok()
+        }
+        [year, month] => {
+            let first =
+                jiff::civil::Date::new(number(year, 4)?, i8::try_from(number(month, 2)?).ok()?, 1)
+                    .ok()?;
+            Some(if last { first.last_of_month() } else { first })
+        }
+        [year, month, day] => jiff::civil::Date::new(
+            number(year, 4)?,
+            i8::try_from(number(month, 2)?).ok()?,
+            i8::try_from(number(day, 2)?).ok()?,
+        )
+        .ok(),
+        _ => None,
     }
 }
 
@@ -441,6 +539,7 @@ fn resource(
     if !ok {
         return None;
     }
+    check_coverage(map, &format!("resource `{name}`"), &at, diagnostics);
     let shown = PathBuf::from(DATA_DIR).join(&path);
     let persons = match map.get("persons") {
         None => false,
@@ -1087,4 +1186,37 @@ fn missing_values(value: Option<&Value>) -> Option<Vec<String>> {
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_iso_dates_or_intervals_in_order() {
+        let day = |y, m, d| jiff::civil::date(y, m, d);
+        assert_eq!(
+            parse_period("2025"),
+            Some((day(2025, 1, 1), day(2025, 12, 31)))
+        );
+        assert_eq!(
+            parse_period("2024-02"),
+            Some((day(2024, 2, 1), day(2024, 2, 29)))
+        );
+        assert_eq!(
+            parse_period("2025-01/2025-10-15"),
+            Some((day(2025, 1, 1), day(2025, 10, 15)))
+        );
+        for wrong in [
+            "2025-10/2025-01",
+            "25",
+            "2025-13",
+            "2025-02-30",
+            "2025/",
+            "Agustus 2025",
+            "",
+        ] {
+            assert_eq!(parse_period(wrong), None, "{wrong}");
+        }
+    }
 }

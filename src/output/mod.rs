@@ -4,6 +4,7 @@
 //! replace a folder it did not create (no marker file) rather than delete
 //! someone's files.
 
+pub mod catalog;
 pub mod downloads;
 pub mod feeds;
 pub mod figures;

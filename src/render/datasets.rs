@@ -69,14 +69,24 @@ fn field_description(
     field.description.clone()
 }
 
-pub(crate) fn dataset_url(shared: &Shared, lang: &str, name: &str) -> String {
+/// The list of datasets in `lang`, from the site's root.
+fn datasets_path(shared: &Shared, lang: &str) -> String {
     let prefix = shared
         .site
         .config
         .language(lang)
-        .map(|l| l.path_prefix.clone())
+        .map(|l| l.path_prefix.as_str())
         .unwrap_or_default();
-    shared.url(&format!("{prefix}{DATASETS_PAGE}{name}/"))
+    format!("{prefix}{DATASETS_PAGE}")
+}
+
+/// A dataset's page in `lang`, from the site's root.
+pub(crate) fn dataset_path(shared: &Shared, lang: &str, name: &str) -> String {
+    format!("{}{name}/", datasets_path(shared, lang))
+}
+
+pub(crate) fn dataset_url(shared: &Shared, lang: &str, name: &str) -> String {
+    shared.url(&dataset_path(shared, lang, name))
 }
 
 pub(crate) fn dataset_value(shared: &Arc<Shared>, resource: &Resource, lang: &str) -> Value {
@@ -217,6 +227,7 @@ pub(crate) fn dataset_value(shared: &Arc<Shared>, resource: &Resource, lang: &st
         statistics => statistics,
         licences => licences,
         sources => sources,
+        json_ld => Value::from_safe_string(script_json(&dataset_json_ld(shared, resource, lang))),
     }
 }
 
@@ -229,4 +240,248 @@ pub(crate) fn datasets_value(shared: &Arc<Shared>, lang: &str) -> Value {
         .map(|r| dataset_value(shared, r, lang))
         .collect();
     Value::from(list)
+}
+
+/// One file a dataset can be downloaded as: its rows (CSV, JSON), or, for
+/// data whose rows are not published, the tables computed from it.
+pub(crate) struct Distribution {
+    pub title: String,
+    /// From the site's root.
+    pub path: String,
+    pub media_type: &'static str,
+    pub bytes: u64,
+    pub sha256: Option<String>,
+}
+
+pub(crate) fn distributions(shared: &Shared, resource: &Resource, lang: &str) -> Vec<Distribution> {
+    let site = &shared.site;
+    let default_language = &site.config.default_language;
+    let mut list: Vec<Distribution> = shared
+        .downloads
+        .get(&resource.name)
+        .into_iter()
+        .flatten()
+        .map(|d| Distribution {
+            title: d.path.trim_start_matches("data/").to_string(),
+            path: d.path.clone(),
+            media_type: match d.format {
+                "json" => "application/json",
+                _ => "text/csv",
+            },
+            bytes: d.bytes,
+            sha256: Some(d.sha256.clone()),
+        })
+        .collect();
+    for table in &site.statistics.tables {
+        if table.decl.query.resource != resource.name
+            || table.decl.chart == crate::stats::declare::ChartKind::None
+        {
+            continue;
+        }
+        let label = &table.decl.label;
+        list.push(Distribution {
+            title: label
+                .get(lang)
+                .or_else(|| label.values().next())
+                .cloned()
+                .unwrap_or_else(|| table.decl.id.clone()),
+            path: super::stats_view::chart_path(
+                &table.decl.id,
+                default_language,
+                default_language,
+                "csv",
+            ),
+            media_type: "text/csv",
+            bytes: super::stats_view::chart_csv(table).len() as u64,
+            sha256: None,
+        });
+    }
+    list
+}
+
+/// A text of the resource in `lang`, else the package's (`key_en`, `key`).
+pub(crate) fn inherited_text(
+    shared: &Shared,
+    resource: &Resource,
+    key: &str,
+    lang: &str,
+) -> Option<String> {
+    let default_language = &shared.site.config.default_language;
+    text_in(&resource.raw, key, lang, default_language).or_else(|| {
+        shared
+            .site
+            .package
+            .as_ref()
+            .and_then(|p| text_in(&p.raw, key, lang, default_language))
+    })
+}
+
+/// Who made the data: the `contributors` of the resource, else of the
+/// package, else the site itself; as (name, address).
+pub(crate) fn creators(
+    shared: &Shared,
+    resource: &Resource,
+    lang: &str,
+) -> Vec<(String, Option<String>)> {
+    let site = &shared.site;
+    let listed: Vec<(String, Option<String>)> = resource
+        .raw
+        .get("contributors")
+        .or_else(|| {
+            site.package
+                .as_ref()
+                .and_then(|p| p.raw.get("contributors"))
+        })
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_object)
+        .filter_map(|c| {
+            let name = c.get("title").and_then(Json::as_str)?;
+            Some((
+                name.to_string(),
+                c.get("path").and_then(Json::as_str).map(str::to_string),
+            ))
+        })
+        .collect();
+    if !listed.is_empty() {
+        return listed;
+    }
+    let title = site
+        .config
+        .language(lang)
+        .map(|l| l.title.clone())
+        .unwrap_or_default();
+    vec![(title, Some(site.config.base_url.clone()))]
+}
+
+/// Licence addresses (or names, when a licence has no address).
+pub(crate) fn licence_ids(shared: &Shared, resource: &Resource) -> Vec<String> {
+    resource
+        .raw
+        .get("licenses")
+        .or_else(|| {
+            shared
+                .site
+                .package
+                .as_ref()
+                .and_then(|p| p.raw.get("licenses"))
+        })
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_object)
+        .filter_map(|l| {
+            l.get("path")
+                .or_else(|| l.get("name"))
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The fields a reader of the published data gets: identifiers are never
+/// published, so they are not described as measured either.
+pub(crate) fn published_fields(
+    resource: &Resource,
+) -> impl Iterator<Item = &crate::data::schema::Field> {
+    resource
+        .fields
+        .iter()
+        .filter(|f| f.extra.get("privacy").and_then(Json::as_str) != Some("identifier"))
+}
+
+/// The schema.org `Dataset` describing one resource, for its page's head:
+/// what Google Dataset Search and other harvesters read.
+pub(crate) fn dataset_json_ld(shared: &Shared, resource: &Resource, lang: &str) -> Json {
+    let site = &shared.site;
+    let default_language = &site.config.default_language;
+    let raw = &resource.raw;
+    let permalink = shared.permalink(&dataset_path(shared, lang, &resource.name));
+    let organisation = |(name, url): (String, Option<String>)| {
+        let mut org = serde_json::json!({"@type": "Organization", "name": name});
+        if let Some(url) = url {
+            org["url"] = Json::from(url);
+        }
+        org
+    };
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": permalink,
+        "url": permalink,
+        "identifier": resource.name,
+        "name": text_in(raw, "title", lang, default_language).unwrap_or_else(|| resource.name.clone()),
+        "inLanguage": lang,
+        "isAccessibleForFree": true,
+        "creator": creators(shared, resource, lang).into_iter().map(organisation).collect::<Vec<_>>(),
+        "includedInDataCatalog": {
+            "@type": "DataCatalog",
+            "name": site.config.language(lang).map(|l| l.title.clone()).unwrap_or_default(),
+            "@id": format!("{}{}", site.config.base_url, crate::output::catalog::CATALOG_PATH),
+            "url": shared.permalink(&datasets_path(shared, lang)),
+        },
+    });
+    if let Some(description) = text_in(raw, "description", lang, default_language) {
+        ld["description"] = Json::from(description);
+    }
+    let licences = licence_ids(shared, resource);
+    match licences.len() {
+        0 => {}
+        1 => ld["license"] = Json::from(licences[0].clone()),
+        _ => ld["license"] = Json::from(licences),
+    }
+    if let Some(updated) = raw.get("updated").and_then(Json::as_str) {
+        ld["dateModified"] = Json::from(updated);
+    }
+    if let Some(period) = inherited_text(shared, resource, "temporal_coverage", default_language) {
+        ld["temporalCoverage"] = Json::from(period);
+    }
+    if let Some(place) = inherited_text(shared, resource, "spatial_coverage", lang) {
+        ld["spatialCoverage"] = serde_json::json!({"@type": "Place", "name": place});
+    }
+    if let Some(keywords) = site.package.as_ref().and_then(|p| {
+        p.raw
+            .get(&format!("keywords_{lang}"))
+            .or_else(|| p.raw.get("keywords"))
+    }) {
+        ld["keywords"] = keywords.clone();
+    }
+    ld["variableMeasured"] = published_fields(resource)
+        .map(|field| {
+            let mut variable = serde_json::json!({
+                "@type": "PropertyValue",
+                "propertyID": field.name,
+                "name": field_title(shared, &resource.name, &field.name, lang),
+            });
+            if let Some(description) = field_description(field, lang, default_language) {
+                variable["description"] = Json::from(description);
+            }
+            variable
+        })
+        .collect();
+    ld["distribution"] = distributions(shared, resource, lang)
+        .into_iter()
+        .map(|d| {
+            serde_json::json!({
+                "@type": "DataDownload",
+                "name": d.title,
+                "contentUrl": format!("{}{}", site.config.base_url, d.path),
+                "encodingFormat": d.media_type,
+                "contentSize": format!("{} B", d.bytes),
+            })
+        })
+        .collect();
+    ld
+}
+
+/// JSON to put inside `<script type="application/ld+json">`: the HTML
+/// parser ends the script at the first `</script`, whatever JSON thinks, so
+/// `<`, `>` and `&` are written as JSON escapes, which mean the same.
+pub(crate) fn script_json(value: &Json) -> String {
+    serde_json::to_string(value)
+        .expect("a JSON value always serialises")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }

@@ -104,6 +104,17 @@ fn to_icu(date: jiff::civil::Date) -> Option<Date<Gregorian>> {
     .ok()
 }
 
+/// The locale as Open Graph names it (`id_ID`, `en_GB`): language and
+/// region, the region filled in from CLDR's likely subtags when the site
+/// gave only a language (`id` is most likely written in Indonesia).
+pub fn open_graph_locale(locale: &str) -> Option<String> {
+    let locale: Locale = locale.parse().ok()?;
+    let mut id = locale.id;
+    icu::locale::LocaleExpander::new_common().maximize(&mut id);
+    let region = id.region?;
+    Some(format!("{}_{}", id.language, region))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +136,12 @@ mod tests {
         assert_eq!(en.month(2025, 8), "August 2025");
         assert_eq!(id.short_month(8), "Agu");
         assert_eq!(en.short_month(8), "Aug");
+    }
+
+    #[test]
+    fn open_graph_locales_have_a_region() {
+        assert_eq!(super::open_graph_locale("id").as_deref(), Some("id_ID"));
+        assert_eq!(super::open_graph_locale("en-GB").as_deref(), Some("en_GB"));
+        assert_eq!(super::open_graph_locale("jv").as_deref(), Some("jv_ID"));
     }
 }

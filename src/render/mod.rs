@@ -5,7 +5,7 @@
 //! not a serialised copy of the whole site (Zola's lesson). Each output file
 //! is an independent job, rendered in parallel.
 
-mod datasets;
+pub(crate) mod datasets;
 pub mod locale;
 pub(crate) mod stats_view;
 
@@ -248,6 +248,7 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     outputs.extend(register);
     let feeds = crate::output::feeds::files(&shared, &outputs);
     outputs.extend(feeds);
+    outputs.extend(crate::output::catalog::files(&shared));
     if site.config.search.enabled {
         let index = crate::output::search::files(&outputs, diagnostics);
         outputs.extend(index);
@@ -267,6 +268,7 @@ fn config_value(config: &Config, lang: &str) -> Value {
                 code => l.code,
                 name => l.name,
                 url => format!("{}{}", config.base_path, l.path_prefix),
+                og_locale => locale::open_graph_locale(&l.locale),
             }
         })
         .collect();
@@ -275,6 +277,7 @@ fn config_value(config: &Config, lang: &str) -> Value {
         base_path => config.base_path,
         title => language.title,
         description => language.description,
+        og_locale => locale::open_graph_locale(&language.locale),
         default_language => config.default_language,
         languages => languages,
         extra => Value::from_serialize(&config.extra),
@@ -931,6 +934,7 @@ fn run(
                 lang => language.code,
                 datasets => datasets::datasets_value(shared, &language.code),
                 package_url => (!shared.downloads.is_empty()).then(|| shared.url(crate::output::downloads::PACKAGE_PATH)),
+                catalog_url => shared.url(crate::output::catalog::CATALOG_PATH),
                 translations => views::fixed_alternates(shared, datasets::DATASETS_PAGE, &language.code),
                 ..common(shared, &language.code, &path)
             };

@@ -837,7 +837,7 @@ pub(crate) fn chart_files(shared: &Shared) -> Vec<OutputFile> {
 }
 
 /// The plotted numbers in machine form: one row per bar or period.
-fn chart_csv(table: &TableResult) -> String {
+pub(crate) fn chart_csv(table: &TableResult) -> String {
     let query = &table.decl.query;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
