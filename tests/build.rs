@@ -1323,3 +1323,58 @@ fn sitemaps_and_feeds_are_well_formed_xml() {
         assert_eq!(depth, 0, "{name} leaves elements open");
     }
 }
+
+#[test]
+fn a_third_language_needs_only_strings_and_content() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let config = copy.root.join("site.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml = toml.replacen(
+        "[[taxonomies]]",
+        "[languages.ms]\nname = \"Bahasa Melayu\"\nlocale = \"ms\"\ntitle = \"Portal Ujian\"\ndescription = \"Portal ujian untuk kaca.\"\n\n[[taxonomies]]",
+        1,
+    );
+    std::fs::write(&config, toml).unwrap();
+    // Its UI strings: every key of the theme, here the Indonesian ones
+    // marked so that the test sees which file they came from.
+    let theme_strings =
+        std::fs::read_to_string(common::repository().join("themes/default/i18n/id.toml")).unwrap();
+    let malay: String = theme_strings
+        .lines()
+        .map(|line| match line.split_once(" = \"") {
+            Some((key, value)) => format!("{key} = \"[ms] {value}\n"),
+            None => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::create_dir_all(copy.root.join("i18n")).unwrap();
+    std::fs::write(copy.root.join("i18n/ms.toml"), &malay).unwrap();
+    std::fs::write(
+        copy.root.join("content/panduan.ms.md"),
+        "---\ntitle: Panduan Portal\ndate: 2025-08-01\n---\n\nCara menggunakan portal ini.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        copy.root.join("content/_index.ms.md"),
+        "---\ntitle: Portal Ujian\n---\n",
+    )
+    .unwrap();
+    let output = copy.output();
+    assert_clean(&build_into(&copy.root, &output));
+
+    let page = read(&output, "ms/panduan/index.html");
+    assert_eq!(html_lang(&page), "ms");
+    assert!(page.contains("[ms] Langsung ke isi"), "{page}");
+    // Dates in Malay, through the locale library (Indonesian says Agustus).
+    assert!(page.contains(">1 Ogos 2025</time>"), "{page}");
+    // Every language links to the others.
+    assert!(page.contains("hreflang=\"id\" href=\"https://example.org/panduan/\""));
+    assert!(page.contains("hreflang=\"en\" href=\"https://example.org/en/panduan/\""));
+    let indonesian = read(&output, "panduan/index.html");
+    assert!(indonesian.contains("hreflang=\"ms\" href=\"https://example.org/ms/panduan/\""));
+    assert!(indonesian.contains("<meta property=\"og:locale:alternate\" content=\"ms_MY\">"));
+    // Its own search page, feed and index.
+    assert!(exists(&output, "ms/cari/index.html"));
+    assert!(exists(&output, "ms/atom.xml"));
+    let entry = read(&output, "pagefind/pagefind-entry.json");
+    assert!(entry.contains("\"ms\""), "{entry}");
+}
