@@ -975,7 +975,21 @@ fn figures_and_tables_are_placed_in_text_by_id() {
     assert_eq!(page.matches(r#"id="tabel-peserta-per-bulan""#).count(), 1);
     assert!(!page.contains("kaca-stat"));
     let english = read(out, "en/program/pelatihan/index.html");
-    assert!(english.contains(r#"had <a class="inline-figure" href="/en/program/pelatihan/#angka-peserta" title="Trainees"><data value="4" data-figure="peserta">4</data> people</a>."#));
+    assert!(english.contains(r#"had <a class="inline-figure" href="/en/program/pelatihan/#angka-peserta" title="Trainees"><data value="4" data-figure="peserta">4</data> people</a>;"#));
+    // Percentages and money in each language's pattern, from CLDR.
+    assert!(english.contains("<data value=\"50\" data-figure=\"persen-perempuan\">50%</data>"));
+    assert!(
+        text.contains(
+            "<data value=\"1500000\" data-figure=\"biaya-per-peserta\">Rp\u{a0}1.500.000</data>"
+        ),
+        "{text}"
+    );
+    assert!(
+        english.contains(
+            "<data value=\"1500000\" data-figure=\"biaya-per-peserta\">IDR\u{a0}1,500,000</data>"
+        ),
+        "{english}"
+    );
 }
 
 /// The example portal reproduces every published total of the sources

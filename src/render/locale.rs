@@ -8,6 +8,9 @@ use icu::datetime::FixedCalendarDateTimeFormatter;
 use icu::datetime::fieldsets::{M, YM, YMD};
 use icu::decimal::DecimalFormatter;
 use icu::decimal::input::Decimal;
+use icu::experimental::dimension::currency::CurrencyType;
+use icu::experimental::dimension::currency::formatter::CurrencyFormatter;
+use icu::experimental::dimension::percent::formatter::PercentFormatter;
 use icu::locale::Locale;
 
 pub struct LocaleFormat {
@@ -16,6 +19,8 @@ pub struct LocaleFormat {
     long_date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     short_date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     decimal: DecimalFormatter,
+    percent: PercentFormatter<DecimalFormatter>,
+    locale: Locale,
 }
 
 impl LocaleFormat {
@@ -34,7 +39,11 @@ impl LocaleFormat {
             .map_err(|e| format!("no month format for `{locale}`: {e}"))?;
         let short_month = FixedCalendarDateTimeFormatter::try_new((&locale).into(), M::medium())
             .map_err(|e| format!("no month format for `{locale}`: {e}"))?;
+        let percent = PercentFormatter::try_new((&locale).into(), Default::default())
+            .map_err(|e| format!("no percent format for `{locale}`: {e}"))?;
         Ok(LocaleFormat {
+            percent,
+            locale,
             month,
             short_month,
             long_date,
@@ -65,17 +74,33 @@ impl LocaleFormat {
     /// dropped): `65,5` in Indonesian, `65.5` in English. Rounding is done
     /// here; separators and grouping are ICU's.
     pub fn number(&self, value: f64, fraction_digits: usize) -> String {
-        let rounded = format!("{value:.fraction_digits$}");
-        let trimmed = if rounded.contains('.') {
-            rounded.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            rounded.as_str()
-        };
-        let trimmed = if trimmed == "-0" { "0" } else { trimmed };
-        match trimmed.parse::<Decimal>() {
+        match rounded(value, fraction_digits) {
             Ok(decimal) => self.decimal.format(&decimal).to_string(),
-            Err(_) => trimmed.to_string(),
+            Err(text) => text,
         }
+    }
+
+    /// A share written with the locale's percent pattern (`65,5%` in
+    /// Indonesian, `65.5%` in English, `65,5 %` in French); `value` is
+    /// already in percent.
+    pub fn percent(&self, value: f64, fraction_digits: usize) -> String {
+        match rounded(value, fraction_digits) {
+            Ok(decimal) => self.percent.format(&decimal).to_string(),
+            Err(text) => format!("{text}%"),
+        }
+    }
+
+    /// An amount of money in the locale's currency pattern with the
+    /// currency's symbol, rounded to the currency's usual digits (`Rp 5.000`
+    /// in Indonesian, `IDR 5,000` in English: the rupiah is written whole).
+    pub fn currency(&self, value: f64, code: &str) -> Result<String, String> {
+        let currency = CurrencyType::try_from_str(&code.to_ascii_lowercase())
+            .map_err(|_| format!("`{code}` is not an ISO 4217 currency code"))?;
+        let formatter =
+            CurrencyFormatter::try_new_symbol((&self.locale).into(), currency, Default::default())
+                .map_err(|e| format!("no format for currency `{code}`: {e}"))?;
+        let decimal = rounded(value, 4).map_err(|text| format!("`{text}` is not a number"))?;
+        Ok(formatter.format_fixed_decimal(&decimal).to_string())
     }
 
     /// `Agu` / `Aug`, for chart axes.
@@ -93,6 +118,19 @@ impl LocaleFormat {
             Err(_) => format!("{year:04}-{month:02}"),
         }
     }
+}
+
+/// `value` rounded to at most `fraction_digits` decimals, trailing zeros
+/// dropped, as ICU's decimal; the text when it is not a finite number.
+fn rounded(value: f64, fraction_digits: usize) -> Result<Decimal, String> {
+    let text = format!("{value:.fraction_digits$}");
+    let trimmed = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text.as_str()
+    };
+    let trimmed = if trimmed == "-0" { "0" } else { trimmed };
+    trimmed.parse::<Decimal>().map_err(|_| trimmed.to_string())
 }
 
 fn to_icu(date: jiff::civil::Date) -> Option<Date<Gregorian>> {
@@ -136,6 +174,13 @@ mod tests {
         assert_eq!(en.month(2025, 8), "August 2025");
         assert_eq!(id.short_month(8), "Agu");
         assert_eq!(en.short_month(8), "Aug");
+        assert_eq!(id.percent(65.5, 1), "65,5%");
+        assert_eq!(en.percent(65.5, 1), "65.5%");
+        // CLDR puts a no-break space between the symbol and the amount.
+        assert_eq!(id.currency(5000.0, "IDR").unwrap(), "Rp\u{a0}5.000");
+        assert_eq!(id.currency(16800.4, "IDR").unwrap(), "Rp\u{a0}16.800");
+        assert_eq!(en.currency(12.5, "EUR").unwrap(), "€12.50");
+        assert_eq!(en.currency(5000.0, "IDR").unwrap(), "IDR\u{a0}5,000");
     }
 
     #[test]

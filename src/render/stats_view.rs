@@ -76,21 +76,28 @@ pub(crate) fn number_text(
     lang: &str,
     value: Option<f64>,
     unit: &Labels,
+    currency: Option<&str>,
 ) -> String {
     let Some(value) = value else {
         return "–".to_string();
     };
     let format = shared.format(lang);
+    if let Some(code) = currency
+        && let Ok(text) = format.currency(value, code)
+    {
+        return text;
+    }
     let percent = unit
         .get(lang)
         .or_else(|| unit.values().next())
         .is_some_and(|u| u == "%");
-    let text = if value.fract() == 0.0 && value.abs() < 1e15 {
+    if percent {
+        format.percent(value, 1)
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
         format.integer(value as i64)
     } else {
         format.number(value, 1)
-    };
-    if percent { format!("{text}%") } else { text }
+    }
 }
 
 /// The unit as written after a number, empty for percentages (the `%`
@@ -229,7 +236,13 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
     let decl = &figure.decl;
     let text = match figure.hidden {
         Some(_) => figure_hidden_text(shared, lang, figure),
-        None => number_text(shared, lang, figure.value, &decl.unit),
+        None => number_text(
+            shared,
+            lang,
+            figure.value,
+            &decl.unit,
+            decl.currency.as_deref(),
+        ),
     };
     let (kind, source, qualifier, query, formula) = match &decl.kind {
         Kind::Computed(query) => ("computed", None, None, Some(query), None),
@@ -257,7 +270,7 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
             computed_id => r.computed_id,
             computed_text => match computed.and_then(|c| c.hidden.map(|h| (h, c))) {
                 Some((_, c)) => figure_hidden_text(shared, lang, c),
-                None => number_text(shared, lang, Some(r.computed), &decl.unit),
+                None => number_text(shared, lang, Some(r.computed), &decl.unit, decl.currency.as_deref()),
             },
             computed_hidden => computed.and_then(|c| c.hidden).map(hidden_code),
             computed_label => computed.map(|c| label(&c.decl.label, lang)),
@@ -332,7 +345,13 @@ pub(crate) fn figure_value(shared: &Arc<Shared>, figure: &FigureResult, lang: &s
 fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
     let text = match figure.hidden {
         Some(_) => figure_hidden_text(shared, lang, figure),
-        None => number_text(shared, lang, figure.value, &figure.decl.unit),
+        None => number_text(
+            shared,
+            lang,
+            figure.value,
+            &figure.decl.unit,
+            figure.decl.currency.as_deref(),
+        ),
     };
     match unit_text(&figure.decl.unit, lang) {
         unit if unit.is_empty() => text,
@@ -344,7 +363,13 @@ fn with_unit(shared: &Shared, lang: &str, figure: &FigureResult) -> String {
 fn figure_value_brief(shared: &Shared, figure: &FigureResult, lang: &str) -> Value {
     let text = match figure.hidden {
         Some(_) => figure_hidden_text(shared, lang, figure),
-        None => number_text(shared, lang, figure.value, &figure.decl.unit),
+        None => number_text(
+            shared,
+            lang,
+            figure.value,
+            &figure.decl.unit,
+            figure.decl.currency.as_deref(),
+        ),
     };
     context! {
         id => figure.decl.id,
@@ -394,7 +419,7 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
             hidden => hidden.map(hidden_code),
             text => match hidden {
                 Some(_) => hidden_marker(shared, lang, &query.resource, is_count(query), value),
-                None => number_text(shared, lang, value, &decl.unit),
+                None => number_text(shared, lang, value, &decl.unit, decl.currency.as_deref()),
             },
         }
     };
@@ -761,7 +786,7 @@ pub(crate) fn chart_svg(
                         Some(_) => {
                             hidden_marker(shared, lang, &query.resource, is_count(query), *v)
                         }
-                        None => number_text(shared, lang, *v, &decl.unit),
+                        None => number_text(shared, lang, *v, &decl.unit, decl.currency.as_deref()),
                     },
                 )
                 .collect()
@@ -780,7 +805,13 @@ pub(crate) fn chart_svg(
                     is_count(query),
                     Some(row.iter().flatten().sum()),
                 ),
-                None => number_text(shared, lang, Some(row.iter().flatten().sum()), &decl.unit),
+                None => number_text(
+                    shared,
+                    lang,
+                    Some(row.iter().flatten().sum()),
+                    &decl.unit,
+                    decl.currency.as_deref(),
+                ),
             },
         )
         .collect();

@@ -179,6 +179,9 @@ pub struct FigureDecl {
     pub label: Labels,
     pub kind: Kind,
     pub unit: Labels,
+    /// ISO 4217 code (`IDR`) of an amount of money: written with the
+    /// currency's symbol and pattern in each language, and no unit.
+    pub currency: Option<String>,
     pub as_of: Option<String>,
     pub headline: bool,
     pub origin: Origin,
@@ -191,6 +194,7 @@ pub struct TableDecl {
     pub query: Query,
     pub chart: ChartKind,
     pub unit: Labels,
+    pub currency: Option<String>,
     pub as_of: Option<String>,
     pub origin: Origin,
     /// `true` for a series (by a period), `false` for a table.
@@ -268,6 +272,7 @@ struct RawComputed {
     period: Option<String>,
     chart: Option<String>,
     unit: Option<Labels>,
+    currency: Option<String>,
     as_of: Option<toml::Value>,
     headline: Option<bool>,
 }
@@ -280,6 +285,7 @@ struct RawReported {
     value: f64,
     qualifier: Option<String>,
     unit: Option<Labels>,
+    currency: Option<String>,
     as_of: Option<toml::Value>,
     source: RawSource,
     compare_with: Option<String>,
@@ -302,6 +308,7 @@ struct RawDerived {
     label: Labels,
     formula: String,
     unit: Option<Labels>,
+    currency: Option<String>,
     as_of: Option<toml::Value>,
     headline: Option<bool>,
 }
@@ -500,6 +507,35 @@ fn read_file(
         }
     };
 
+    let currency = |id: &str,
+                    code: Option<String>,
+                    unit: &Option<Labels>,
+                    diagnostics: &mut Diagnostics|
+     -> Option<String> {
+        let code = code?;
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(place.of(id, Some("currency"))),
+                    format!("`{id}`: currency `{code}` is not an ISO 4217 code"),
+                )
+                .with_hint(
+                    "write the three capital letters of the currency, e.g. currency = \"IDR\"",
+                ),
+            );
+            return None;
+        }
+        if unit.is_some() {
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(place.of(id, Some("unit"))),
+                    format!("`{id}`: an amount in {code} has no unit besides its currency"),
+                )
+                .with_hint("remove `unit`; the currency's symbol is written with the number"),
+            );
+        }
+        Some(code)
+    };
     for (kind, items) in [
         ("figure", raw.figure),
         ("table", raw.table),
@@ -520,6 +556,7 @@ fn read_file(
                     progress: None,
                     label: item.label,
                     kind: Kind::Computed(query),
+                    currency: currency(&item.id, item.currency, &item.unit, diagnostics),
                     unit: item.unit.unwrap_or_default(),
                     as_of,
                     headline: item.headline.unwrap_or(false),
@@ -574,6 +611,7 @@ fn read_file(
                         label: item.label,
                         query,
                         chart,
+                        currency: currency(&item.id, item.currency, &item.unit, diagnostics),
                         unit: item.unit.unwrap_or_default(),
                         as_of,
                         origin: origin(&item.id),
@@ -629,6 +667,7 @@ fn read_file(
                 },
                 compare_with: item.compare_with,
             },
+            currency: currency(&item.id, item.currency, &item.unit, diagnostics),
             unit: item.unit.unwrap_or_default(),
             as_of,
             headline: item.headline.unwrap_or(false),
@@ -648,6 +687,7 @@ fn read_file(
             kind: Kind::Derived {
                 formula: item.formula,
             },
+            currency: currency(&item.id, item.currency, &item.unit, diagnostics),
             unit: item.unit.unwrap_or_default(),
             as_of,
             headline: item.headline.unwrap_or(false),
@@ -669,6 +709,7 @@ fn read_file(
                 formula: format!("{{{}}} / {{{}}} * 100", item.value, item.target),
             },
             unit: percent,
+            currency: None,
             as_of,
             headline: item.headline.unwrap_or(false),
             origin: origin(&item.id),
