@@ -134,6 +134,24 @@ pub struct MarkdownConfig {
     /// otherwise (Zola's `insert_anchor_links`).
     #[serde(default)]
     pub insert_anchor_links: Option<String>,
+    /// What happens to HTML written in markdown: `"sanitise"` (the default)
+    /// keeps safe markup and removes scripts, event handlers, `javascript:`
+    /// and `data:` addresses, styles and frames; `"trusted"` keeps it as
+    /// written, for sites whose every author is trusted.
+    #[serde(default)]
+    pub raw_html: RawHtml,
+    /// Hosts whose pages may be embedded with `<iframe src="https://…">`
+    /// (e.g. `www.youtube-nocookie.com`); no other frame survives.
+    #[serde(default)]
+    pub iframe_hosts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    #[default]
+    Sanitise,
+    Trusted,
 }
 
 #[derive(Debug, Clone)]

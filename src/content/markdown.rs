@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 
+use super::sanitise::{SAFE_SCHEMES, Sanitiser, findings};
 use crate::diagnostics::line_column;
 
 /// What a link in markdown points at, as far as the markdown stage can tell.
@@ -64,6 +65,8 @@ pub struct RenderedMarkdown {
     pub word_count: usize,
     pub links: Vec<FoundLink>,
     pub placements: Vec<Placement>,
+    /// Raw HTML the sanitiser removed, to tell the author where.
+    pub removed: Vec<LinkProblem>,
 }
 
 /// What a link to another content file leads to.
@@ -125,6 +128,9 @@ pub struct MarkdownInput<'a> {
     /// The file's path under `content/`, for resolving relative links.
     pub content_path: &'a str,
     pub anchor_links: AnchorLinks,
+    pub sanitiser: &'a Sanitiser,
+    /// `markdown.iframe_hosts`, for telling authors which frames go.
+    pub frame_hosts: &'a [String],
 }
 
 /// A broken link found while rendering; turned into a diagnostic by the
@@ -149,9 +155,25 @@ pub fn render(
     input: &MarkdownInput<'_>,
     resolver: &dyn ResolveLink,
 ) -> (RenderedMarkdown, Vec<LinkProblem>) {
+    let controls = control_characters(input);
     let parser = Parser::new_ext(input.text, options()).into_offset_iter();
     let mut events: Vec<(Event<'_>, Range<usize>)> = parser.collect();
     let mut problems = Vec::new();
+    let mut removed = if input.sanitiser.is_trusting() {
+        Vec::new()
+    } else {
+        unsafe_parts(&events, input)
+    };
+    removed.extend(controls.iter().cloned());
+    // Raw HTML is cleaned as part of the whole body, where its tags meet.
+    let needs_cleaning = !input.sanitiser.is_trusting()
+        && events.iter().any(|(event, _)| match event {
+            Event::Html(_) | Event::InlineHtml(_) => true,
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                has_unsafe_scheme(dest_url)
+            }
+            _ => false,
+        });
 
     let toc = assign_heading_ids(&mut events);
     prefix_footnotes(&mut events);
@@ -172,6 +194,24 @@ pub fn render(
         html::push_html(&mut out, events.into_iter());
         out
     });
+    let (html_out, summary) = if controls.is_empty() {
+        (html_out, summary)
+    } else {
+        let drop = |html: String| {
+            html.chars()
+                .filter(|&c| !crate::render::is_forbidden_control(c))
+                .collect::<String>()
+        };
+        (drop(html_out), summary.map(drop))
+    };
+    let (html_out, summary) = if needs_cleaning {
+        (
+            input.sanitiser.clean(&html_out),
+            summary.map(|s| input.sanitiser.clean(&s)),
+        )
+    } else {
+        (html_out, summary)
+    };
     (
         RenderedMarkdown {
             html: html_out,
@@ -181,9 +221,73 @@ pub fn render(
             word_count,
             links,
             placements,
+            removed,
         },
         problems,
     )
+}
+
+/// Where the body has HTML or addresses the sanitiser will remove.
+fn unsafe_parts(
+    events: &[(Event<'_>, Range<usize>)],
+    input: &MarkdownInput<'_>,
+) -> Vec<LinkProblem> {
+    let mut found = Vec::new();
+    for (event, range) in events {
+        let what = match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => findings(raw, input.frame_hosts),
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if has_unsafe_scheme(dest_url) =>
+            {
+                vec![format!("the address `{dest_url}`")]
+            }
+            _ => continue,
+        };
+        if what.is_empty() {
+            continue;
+        }
+        let (line, column) = line_column(input.text, range.start);
+        found.push(LinkProblem {
+            line: line + input.first_line - 1,
+            column,
+            message: format!("removed from the published page: {}", what.join(", ")),
+            hint: "pages may not run scripts or load other sites' content; if every author of this site is trusted, set `raw_html = \"trusted\"` under [markdown] in site.toml".to_string(),
+        });
+    }
+    found
+}
+
+/// Invisible control characters in the text (pasted from a word processor,
+/// usually): HTML does not allow them, so they are dropped, and said.
+fn control_characters(input: &MarkdownInput<'_>) -> Vec<LinkProblem> {
+    input
+        .text
+        .char_indices()
+        .filter(|&(_, c)| crate::render::is_forbidden_control(c))
+        .map(|(at, c)| {
+            let (line, column) = line_column(input.text, at);
+            LinkProblem {
+                line: line + input.first_line - 1,
+                column,
+                message: format!(
+                    "removed from the published page: the invisible control character U+{:04X}",
+                    c as u32
+                ),
+                hint: "delete it in the file; it often comes with text pasted from another program"
+                    .to_string(),
+            }
+        })
+        .collect()
+}
+
+fn has_unsafe_scheme(url: &str) -> bool {
+    let trimmed = url.trim_start();
+    has_scheme(trimmed)
+        && !SAFE_SCHEMES.iter().any(|scheme| {
+            trimmed
+                .get(..scheme.len() + 1)
+                .is_some_and(|start| start.eq_ignore_ascii_case(&format!("{scheme}:")))
+        })
 }
 
 /// Finds `{{ figure(id="x") }}` and `{{ table(id="x") }}` in text (not in
@@ -732,6 +836,8 @@ mod tests {
                 first_line: 5,
                 content_path: "pengumuman/a.md",
                 anchor_links: AnchorLinks::None,
+                sanitiser: &Sanitiser::new(&Default::default()),
+                frame_hosts: &[],
             },
             &Links,
         )

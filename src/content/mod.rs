@@ -10,6 +10,7 @@
 
 pub mod front_matter;
 pub mod markdown;
+pub mod sanitise;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -1121,6 +1122,7 @@ fn render_bodies(
     diagnostics: &mut Diagnostics,
 ) {
     let site_anchors = AnchorLinks::parse(config.markdown.insert_anchor_links.as_deref());
+    let sanitiser = sanitise::Sanitiser::new(&config.markdown);
     let results: Vec<(Target, RenderedMarkdown, Vec<Diagnostic>)> = bodies
         .par_iter()
         .map(|(target, body, body_line, content_path)| {
@@ -1162,6 +1164,8 @@ fn render_bodies(
                 first_line: *body_line,
                 content_path,
                 anchor_links: anchors,
+                sanitiser: &sanitiser,
+                frame_hosts: &config.markdown.iframe_hosts,
             };
             let (rendered, problems) = markdown::render(&input, &resolver);
             let diagnostics = problems
@@ -1170,6 +1174,13 @@ fn render_bodies(
                     Diagnostic::error(Some(Location::at(file, p.line, p.column)), p.message)
                         .with_hint(p.hint)
                 })
+                .chain(rendered.removed.iter().map(|p| {
+                    Diagnostic::warning(
+                        Some(Location::at(file, p.line, p.column)),
+                        p.message.clone(),
+                    )
+                    .with_hint(p.hint.clone())
+                }))
                 .collect();
             (*target, rendered, diagnostics)
         })

@@ -403,9 +403,17 @@ fn html_formatter(
     minijinja::escape_formatter(out, state, value)
 }
 
-/// Escapes text for HTML content and double- or single-quoted attributes.
+/// Control characters other than tab and line breaks, which neither HTML
+/// nor XML 1.0 allow in text.
+pub fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Escapes text for HTML content and double- or single-quoted attributes,
+/// and drops control characters, which HTML does not allow (a stray one in
+/// a CSV value or a title would make the page invalid).
 pub fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    if !text.contains(['&', '<', '>', '"', '\'']) && !text.chars().any(is_forbidden_control) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -416,6 +424,7 @@ pub fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if is_forbidden_control(c) => {}
             c => out.push(c),
         }
     }
