@@ -36,6 +36,11 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// `false` for `kaca check`: do everything but write.
     pub write: bool,
+    /// The time the build stands for, from `SOURCE_DATE_EPOCH`: written
+    /// into `build.json` and used where a feed has no dated entry. Builds
+    /// never read the clock, so without it the output depends on the inputs
+    /// alone.
+    pub source_date: Option<jiff::Timestamp>,
 }
 
 impl BuildOptions {
@@ -46,6 +51,7 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             write: true,
+            source_date: None,
         }
     }
 }
@@ -186,8 +192,20 @@ fn run_stages(
         theme,
         package,
         statistics,
+        source_date: options.source_date,
     });
-    let files = render::render(site.clone(), diagnostics);
+    let mut files = render::render(site.clone(), diagnostics);
+    match output::manifest::file(
+        root,
+        &site.config.theme,
+        &site.config.base_url,
+        options.source_date,
+        &site.content.draft_paths,
+        &files,
+    ) {
+        Ok(manifest) => files.push(manifest),
+        Err(problem) => diagnostics.push(problem),
+    }
     output::check_unique_outputs(&files, diagnostics);
     output::check_internal_links(&site.content, &files, diagnostics);
     timings.push(("render", clock.lap()));

@@ -1,4 +1,4 @@
-//! The `kaca` command line: build, check, serve and new.
+//! The `kaca` command line: build, check, serve, verify and new.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +55,16 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Check a built site against its build.json: every file's SHA-256,
+    /// and the project's inputs (content, data, templates) too.
+    Verify {
+        /// The built site (public/ unless given), e.g. a downloaded copy.
+        #[arg(default_value = "public")]
+        site: PathBuf,
+        /// Check only the site's files, not the project's inputs.
+        #[arg(long)]
+        outputs_only: bool,
+    },
     /// Create a new, working portal in DIR.
     New {
         /// The folder to create (must not exist or be empty).
@@ -70,10 +80,18 @@ fn main() -> ExitCode {
             base_url,
             drafts,
         } => {
+            let source_date = match source_date_epoch() {
+                Ok(date) => date,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let options = BuildOptions {
                 output,
                 base_url,
                 drafts,
+                source_date,
                 ..BuildOptions::new(&cli.root)
             };
             report(&kaca::build(&options), &options, cli.verbose)
@@ -98,6 +116,30 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Verify { site, outputs_only } => {
+            let site = if site.is_absolute() {
+                site
+            } else {
+                cli.root.join(site)
+            };
+            // The inputs are compared only inside a project; a journalist
+            // with a downloaded copy checks the files alone.
+            let is_project = cli.root.join(kaca::config::CONFIG_FILE).is_file();
+            if !outputs_only && !is_project {
+                eprintln!(
+                    "note: no site.toml in {}: checking the site's files only, not the inputs",
+                    cli.root.display()
+                );
+            }
+            let root = (!outputs_only && is_project).then_some(cli.root.as_path());
+            match kaca::output::manifest::verify(&site, root) {
+                Ok(found) => print_verification(&found, &site),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::New { dir } => match kaca::scaffold::create(&dir) {
             Ok(()) => {
                 println!("Created a new portal in {}.", dir.display());
@@ -171,5 +213,69 @@ fn report(outcome: &BuildOutcome, options: &BuildOptions, verbose: bool) -> Exit
             eprintln!("{what}: {errors} error{plural}{kept}.");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): whole seconds since
+/// 1970-01-01 UTC, or unset.
+fn source_date_epoch() -> Result<Option<jiff::Timestamp>, String> {
+    let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    let seconds: i64 = text.trim().parse().map_err(|_| {
+        format!(
+            "SOURCE_DATE_EPOCH=`{text}` is not a whole number of seconds since 1970-01-01 UTC; \
+             set it to e.g. `git log -1 --format=%ct`, or unset it"
+        )
+    })?;
+    jiff::Timestamp::from_second(seconds)
+        .map(Some)
+        .map_err(|e| format!("SOURCE_DATE_EPOCH=`{text}` is out of range: {e}"))
+}
+
+fn print_verification(
+    found: &kaca::output::manifest::Verification,
+    site: &std::path::Path,
+) -> ExitCode {
+    let groups = [
+        ("differs from build.json", &found.changed),
+        ("listed in build.json but missing", &found.missing),
+        ("not listed in build.json", &found.unlisted),
+        (
+            "input differs from the one the site was built from",
+            &found.inputs_changed,
+        ),
+        (
+            "input the site was built from, missing here",
+            &found.inputs_missing,
+        ),
+        ("input the site was not built from", &found.inputs_unlisted),
+    ];
+    let mut problems = 0;
+    for (what, names) in groups {
+        for name in names {
+            problems += 1;
+            eprintln!("{problems}. {name}: {what}");
+        }
+    }
+    let inputs = if found.checked_inputs > 0 {
+        format!(" and {} input files", found.checked_inputs)
+    } else {
+        String::new()
+    };
+    if found.is_clean() {
+        println!(
+            "Verified {} files of {}{inputs} against build.json: all match.",
+            found.checked_outputs,
+            site.display()
+        );
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "Verification failed: {problems} difference(s) between {}{inputs} and build.json.",
+            site.display()
+        );
+        ExitCode::FAILURE
     }
 }

@@ -176,6 +176,11 @@ pub struct Content {
     broken_keys: HashSet<String>,
     /// Keys of drafts left out of this build.
     draft_keys: HashSet<String>,
+    /// What drafts left out of this build hide, under `content/` with `/`:
+    /// the draft files, and `dir/` for a draft section or bundle (with
+    /// everything in it). Their names are not published anywhere, not
+    /// even in the build manifest.
+    pub draft_paths: Vec<String>,
     /// Every file under `content/` that is not markdown.
     files: HashSet<String>,
     /// Folders of bundle pages (holding `index.md`).
@@ -331,6 +336,11 @@ pub fn load(
         .map(|p| (p.dir.clone(), p.lang.clone()))
         .collect();
     let mut draft_keys = HashSet::new();
+    let mut draft_paths: Vec<String> = draft_dirs
+        .iter()
+        .filter(|(dir, _)| !dir.is_empty())
+        .map(|(dir, _)| format!("{dir}/"))
+        .collect();
     files_ok.retain(|p| {
         let is_draft = match &p.meta {
             Meta::Page(m, _, _) => m.draft,
@@ -342,13 +352,20 @@ pub fn load(
         let keep = options.drafts || (!is_draft && !in_draft_section);
         if !keep {
             draft_keys.insert(p.key.clone());
+            draft_paths.push(match p.kind {
+                Kind::Bundle => format!("{}/", p.dir),
+                _ => p.content_path.clone(),
+            });
         }
         keep
     });
+    draft_paths.sort();
+    draft_paths.dedup();
 
     let mut content = Content {
         broken_keys,
         draft_keys,
+        draft_paths,
         files: other_files.iter().map(|f| f.content_path.clone()).collect(),
         bundle_dirs: bundle_dirs.clone(),
         ..Content::default()

@@ -184,11 +184,16 @@ fn feed(shared: &Shared, path: &str, title: &str, page_path: &str, pages: &[usiz
         .take(FEED_ENTRIES)
         .map(|&i| &content.pages[i])
         .collect();
-    // The feed is as new as its newest entry (not the build's clock).
+    // The feed is as new as its newest entry (not the build's clock); a
+    // feed without dated entries takes SOURCE_DATE_EPOCH when it is set.
     let updated = newest
         .iter()
         .filter_map(|p| timestamp(p))
         .max()
+        .or_else(|| {
+            site.source_date
+                .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        })
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"",

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod downloads;
 pub mod feeds;
 pub mod figures;
+pub mod manifest;
 pub mod search;
 
 use std::collections::{BTreeSet, HashSet};

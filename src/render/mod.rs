@@ -37,6 +37,8 @@ pub struct Site {
     pub theme: Theme,
     pub package: Option<crate::data::package::Package>,
     pub statistics: crate::stats::Statistics,
+    /// `SOURCE_DATE_EPOCH`, when set (see [`crate::BuildOptions`]).
+    pub source_date: Option<jiff::Timestamp>,
 }
 
 /// One file of the finished site.

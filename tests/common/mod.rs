@@ -38,15 +38,17 @@ pub fn case_dirs(group: &str) -> Vec<PathBuf> {
 /// `skip` at the top level.
 pub fn copy_dir(source: &Path, destination: &Path, skip: &[&str]) {
     std::fs::create_dir_all(destination).expect("create copy destination");
+    let skipped = |entry: &walkdir::DirEntry| {
+        entry.depth() == 1 && skip.iter().any(|s| entry.file_name() == *s)
+    };
     for entry in walkdir::WalkDir::new(source)
         .min_depth(1)
         .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| !skipped(entry))
     {
         let entry = entry.expect("walk fixture");
         let relative = entry.path().strip_prefix(source).expect("inside source");
-        if entry.depth() == 1 && skip.iter().any(|s| relative == Path::new(s)) {
-            continue;
-        }
         let target = destination.join(relative);
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&target).expect("create folder in copy");

@@ -1,0 +1,288 @@
+//! `/build.json`: what a published site was built from and what it holds.
+//! Anyone can check a site against its sources: the SHA-256 of every input
+//! file (configuration, content, data, templates) and of every output file,
+//! with the kaca version that built it. `kaca verify` re-hashes a built
+//! folder against it; without kaca, `jq` and `sha256sum -c` do the same.
+//!
+//! The manifest holds no clock time, so the same inputs give the same bytes
+//! on any machine; a timestamp appears only when `SOURCE_DATE_EPOCH` sets
+//! one (the reproducible-builds convention).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{MARKER, SOURCE_DIRS};
+use crate::diagnostics::Diagnostic;
+use crate::render::{Contents, OutputFile};
+
+/// Where the manifest is written, relative to the output folder.
+pub const PATH: &str = "build.json";
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub generator: String,
+    pub version: String,
+    pub base_url: String,
+    /// The theme folder read (`themes/<theme>/`), when the site has one.
+    pub theme: String,
+    /// `SOURCE_DATE_EPOCH` as an RFC 3339 time, when it was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_date: Option<String>,
+    /// Project-relative path → `sha256:<hex>`.
+    pub inputs: BTreeMap<String, String>,
+    /// Input files that drafts hide, by hash only: their names are not
+    /// published, yet `verify` can tell them from files added since.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drafts: Vec<String>,
+    /// Output-relative path → `sha256:<hex>`; the manifest itself and the
+    /// output marker are not listed.
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// Builds the manifest file for `files`, which the output stage is about to
+/// write, reading the project's input files under `root`.
+pub fn file(
+    root: &Path,
+    theme: &str,
+    base_url: &str,
+    source_date: Option<jiff::Timestamp>,
+    draft_paths: &[String],
+    files: &[OutputFile],
+) -> Result<OutputFile, Diagnostic> {
+    let mut inputs = hash_inputs(root, theme)?;
+    let hidden: Vec<String> = inputs
+        .keys()
+        .filter(|name| is_draft(name, draft_paths))
+        .cloned()
+        .collect();
+    let mut drafts: Vec<String> = hidden
+        .iter()
+        .filter_map(|name| inputs.remove(name))
+        .collect();
+    drafts.sort();
+    let outputs = files
+        .par_iter()
+        .map(|file| {
+            let digest = match &file.contents {
+                Contents::Bytes(bytes) => sha256(bytes),
+                Contents::Copy(source) => {
+                    let bytes = std::fs::read(source).map_err(|e| read_error(source, e))?;
+                    sha256(&bytes)
+                }
+            };
+            Ok((file.path.clone(), digest))
+        })
+        .collect::<Result<BTreeMap<_, _>, Diagnostic>>()?;
+    let manifest = Manifest {
+        generator: "kaca".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        base_url: base_url.to_string(),
+        theme: theme.to_string(),
+        source_date: source_date.map(|t| t.to_string()),
+        inputs,
+        drafts,
+        outputs,
+    };
+    let text = serde_json::to_string_pretty(&manifest).expect("strings always serialise") + "\n";
+    Ok(OutputFile {
+        path: PATH.to_string(),
+        contents: Contents::Bytes(text.into_bytes()),
+        origin: "the build manifest".to_string(),
+    })
+}
+
+/// `site.toml` and every file of the folders a build reads (the site's
+/// own theme folder only), hidden files left out as the loaders do.
+fn hash_inputs(root: &Path, theme: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let config = root.join(crate::config::CONFIG_FILE);
+    if config.is_file() {
+        paths.push(config);
+    }
+    for dir in SOURCE_DIRS {
+        let dir = if dir == "themes" {
+            root.join(dir).join(theme)
+        } else {
+            root.join(dir)
+        };
+        let walker = walkdir::WalkDir::new(&dir)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        for entry in walker {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => paths.push(entry.into_path()),
+                Ok(_) => {}
+                // The folder does not exist: the site has none.
+                Err(error) if error.depth() == 0 => break,
+                Err(error) => {
+                    let path = error.path().unwrap_or(&dir).to_path_buf();
+                    return Err(read_error(&path, std::io::Error::other(error.to_string())));
+                }
+            }
+        }
+    }
+    paths
+        .par_iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
+            Ok((relative(root, path), sha256(&bytes)))
+        })
+        .collect()
+}
+
+/// Whether the project file `name` is hidden by a draft (see
+/// `Content::draft_paths`, which are relative to `content/`).
+fn is_draft(name: &str, draft_paths: &[String]) -> bool {
+    let Some(path) = name.strip_prefix("content/") else {
+        return false;
+    };
+    draft_paths.iter().any(|draft| {
+        if draft.ends_with('/') {
+            path.starts_with(draft.as_str())
+        } else {
+            path == draft
+        }
+    })
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|name| name.starts_with('.'))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in digest {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
+}
+
+fn read_error(path: &Path, error: std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        None,
+        format!(
+            "cannot read `{}` for the build manifest: {error}",
+            path.display()
+        ),
+    )
+    .with_hint("check that the file exists and is readable")
+}
+
+/// What `kaca verify` found: each line a file that differs.
+#[derive(Debug, Default)]
+pub struct Verification {
+    /// Files whose bytes are not those the manifest lists.
+    pub changed: Vec<String>,
+    pub missing: Vec<String>,
+    /// Files in the folder that the manifest does not list.
+    pub unlisted: Vec<String>,
+    /// Inputs of the project that differ from the manifest's.
+    pub inputs_changed: Vec<String>,
+    pub inputs_missing: Vec<String>,
+    pub inputs_unlisted: Vec<String>,
+    pub checked_outputs: usize,
+    pub checked_inputs: usize,
+}
+
+impl Verification {
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty()
+            && self.missing.is_empty()
+            && self.unlisted.is_empty()
+            && self.inputs_changed.is_empty()
+            && self.inputs_missing.is_empty()
+            && self.inputs_unlisted.is_empty()
+    }
+}
+
+/// Re-hashes the built folder `site` against its `build.json`, and, given
+/// the project `root`, the project's inputs too.
+pub fn verify(site: &Path, root: Option<&Path>) -> Result<Verification, String> {
+    let manifest_path = site.join(PATH);
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        format!(
+            "cannot read {}: {e}; is `{}` a folder built by kaca?",
+            manifest_path.display(),
+            site.display()
+        )
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a kaca build manifest: {e}",
+            manifest_path.display()
+        )
+    })?;
+    let mut found = Verification::default();
+    let mut on_disk = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(site).sort_by_file_name() {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", site.display()))?;
+        if entry.file_type().is_file() {
+            on_disk.insert(relative(site, entry.path()), entry.into_path());
+        }
+    }
+    for name in [PATH, MARKER] {
+        on_disk.remove(name);
+    }
+    let hashed: Vec<(String, Result<String, String>)> = on_disk
+        .par_iter()
+        .filter(|(name, _)| manifest.outputs.contains_key(*name))
+        .map(|(name, path)| {
+            let digest = std::fs::read(path)
+                .map(|bytes| sha256(&bytes))
+                .map_err(|e| format!("{}: {e}", path.display()));
+            (name.clone(), digest)
+        })
+        .collect();
+    for (name, digest) in hashed {
+        found.checked_outputs += 1;
+        if digest? != manifest.outputs[&name] {
+            found.changed.push(name);
+        }
+    }
+    found.missing = manifest
+        .outputs
+        .keys()
+        .filter(|name| !on_disk.contains_key(*name))
+        .cloned()
+        .collect();
+    found.unlisted = on_disk
+        .keys()
+        .filter(|name| !manifest.outputs.contains_key(*name))
+        .cloned()
+        .collect();
+    if let Some(root) = root {
+        let inputs = hash_inputs(root, &manifest.theme).map_err(|d| d.to_string())?;
+        found.checked_inputs = inputs.len();
+        for (name, digest) in &inputs {
+            match manifest.inputs.get(name) {
+                Some(expected) if expected == digest => {}
+                Some(_) => found.inputs_changed.push(name.clone()),
+                None if manifest.drafts.contains(digest) => {}
+                None => found.inputs_unlisted.push(name.clone()),
+            }
+        }
+        found.inputs_missing = manifest
+            .inputs
+            .keys()
+            .filter(|name| !inputs.contains_key(*name))
+            .cloned()
+            .collect();
+    }
+    Ok(found)
+}
