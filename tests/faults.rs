@@ -1,0 +1,173 @@
+//! A build killed at any moment (SIGKILL: no handler runs, nothing is
+//! cleaned up) leaves the previous site complete, and the next build
+//! succeeds and clears what the killed ones left behind.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SKIP: &[&str] = &[
+    "target", ".git", "public", "scripts", "tests", "src", "bench", "fuzz",
+];
+
+fn copy_example(into: &Path) -> PathBuf {
+    common::copy_dir(&common::repository(), into, SKIP);
+    into.to_path_buf()
+}
+
+/// Builds `root`; returns how long the whole run took, when in it the
+/// write stage began, and how long it lasted (from `--verbose`).
+fn build(root: &Path) -> (Duration, Duration, Duration) {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_kaca"))
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--verbose"])
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run kaca");
+    let total = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let stages: Vec<(String, f64)> = stderr
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let stage = words.next()?.to_string();
+            let ms = words.next()?.parse::<f64>().ok()?;
+            (words.next() == Some("ms")).then_some((stage, ms))
+        })
+        .collect();
+    let write = stages
+        .iter()
+        .find(|(stage, _)| stage == "write")
+        .map(|(_, ms)| *ms)
+        .expect("--verbose times the write stage");
+    // Writing is the last stage: it ends about when the process does.
+    let write = Duration::from_secs_f64(write / 1000.0).min(total);
+    (total, total - write, write)
+}
+
+fn leftovers(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".public.kaca-"))
+        .collect()
+}
+
+/// A small fixed-seed generator (xorshift): the kill points differ from
+/// one another but are the same on every run.
+struct Points(u64);
+
+impl Points {
+    fn next_fraction(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % 10_000) as f64 / 10_000.0
+    }
+}
+
+/// Starts a build of `root`, kills it with SIGKILL after `delay` unless it
+/// finished; says whether it was killed.
+fn kill_build_after(root: &Path, delay: Duration) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaca"))
+        .arg("--root")
+        .arg(root)
+        .arg("build")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kaca");
+    std::thread::sleep(delay);
+    // `Child::kill` sends SIGKILL on Unix.
+    let killed = child.try_wait().unwrap().is_none();
+    if killed {
+        child.kill().unwrap();
+    }
+    child.wait().unwrap();
+    killed
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = copy_example(&dir.path().join("portal"));
+    let public = root.join("public");
+    let (first, _, _) = build(&root);
+    let previous = common::hash_tree(&public);
+
+    // The next build has something new to write.
+    let page = root.join("content/metodologi.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    text.push_str("\nParagraf tambahan yang belum pernah terbit.\n");
+    std::fs::write(&page, &text).unwrap();
+    // What a complete build of the changed site is, built elsewhere (builds
+    // are reproducible across folders).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = copy_example(&elsewhere.path().join("portal"));
+    std::fs::write(other.join("content/metodologi.md"), &text).unwrap();
+    let (second, write_start, write) = build(&other);
+    let next = common::hash_tree(&other.join("public"));
+    assert_ne!(previous, next);
+    let duration = first.max(second);
+
+    let check = |delay: Duration| {
+        let now = common::hash_tree(&public);
+        assert!(
+            now == previous || now == next,
+            "after a kill {delay:?} into the build, public/ is neither the previous site nor the next one ({} files)",
+            now.len()
+        );
+    };
+    let mut points = Points(0x6b61_6361);
+    // Points over the whole build, with jitter.
+    let mut kills = 0;
+    for round in 0..6 {
+        let fraction = (round as f64 + points.next_fraction()) / 6.0;
+        let delay = duration.mul_f64(fraction);
+        kills += usize::from(kill_build_after(&root, delay));
+        check(delay);
+    }
+    assert!(kills > 0, "every build finished before it could be killed");
+    // Points inside the write stage, found by search since the machine's
+    // speed varies: a kill that leaves no staging folder came too early, a
+    // build that finished was killed too late. A kill that landed while
+    // writing leaves its half-written staging folder behind.
+    let mut while_writing = 0;
+    let mut delay = write_start + write / 2;
+    let mut step = write / 2;
+    for _ in 0..16 {
+        let before = leftovers(&root);
+        let killed = kill_build_after(&root, delay);
+        check(delay);
+        let staged = leftovers(&root)
+            .into_iter()
+            .any(|name| !before.contains(&name));
+        match (killed, staged) {
+            (true, true) => {
+                while_writing += 1;
+                if while_writing == 2 {
+                    break;
+                }
+            }
+            (true, false) => delay += step,
+            (false, _) => delay = delay.saturating_sub(step),
+        }
+        step = step.mul_f64(0.7).max(Duration::from_millis(5));
+    }
+    assert!(
+        while_writing > 0,
+        "no kill landed while the site was being written"
+    );
+
+    // The next build succeeds, and no temporary folder stays behind.
+    build(&root);
+    assert_eq!(common::hash_tree(&public), next);
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+}
