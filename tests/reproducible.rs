@@ -81,6 +81,13 @@ fn build_json_lists_every_input_and_output_file_with_its_hash() {
     assert_eq!(manifest["generator"], "kaca");
     assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
     assert!(manifest.get("source_date").is_none(), "{manifest}");
+    // Readers checking the figures find it.
+    for page in ["cek-angka/index.html", "en/cek-angka/index.html"] {
+        assert!(
+            common::links_in(&read(&public, page)).contains(&"/build.json".to_string()),
+            "{page} does not link to build.json"
+        );
+    }
 
     let outputs = listed(&manifest, "outputs");
     let mut on_disk = common::hash_tree(&public);

@@ -927,6 +927,7 @@ fn run(
                 register => stats_view::register(shared, &language.code),
                 figures_json => shared.url(crate::output::figures::JSON_PATH),
                 figures_csv => shared.url(crate::output::figures::CSV_PATH),
+                build_manifest => shared.url(crate::output::manifest::PATH),
                 translations => views::fixed_alternates(shared, FIGURES_PAGE, &language.code),
                 ..common(shared, &language.code, &path)
             };
