@@ -211,13 +211,10 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Config> {
     let path = root.join(CONFIG_FILE);
     let location = Location::file(CONFIG_FILE);
     let text = match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+        Ok(bytes) => match crate::diagnostics::text_from_bytes(bytes, Path::new(CONFIG_FILE)) {
             Ok(text) => text,
-            Err(_) => {
-                diagnostics.push(
-                    Diagnostic::error(Some(location), "the file is not valid UTF-8 text")
-                        .with_hint("save site.toml as UTF-8 in your editor"),
-                );
+            Err(problem) => {
+                diagnostics.push(problem);
                 return None;
             }
         },

@@ -231,6 +231,71 @@ pub fn did_you_mean<'a>(
         .map(|(_, candidate)| candidate)
 }
 
+/// How many leading bytes are searched for a NUL, the mark of a binary
+/// file (git and grep decide the same way).
+const BINARY_SNIFF: usize = 8000;
+
+/// The text of a file that must be UTF-8 (configuration, content, data
+/// descriptors, templates, strings), without a byte-order mark. A file that
+/// is not is refused with where it goes wrong: a binary file (an image or a
+/// spreadsheet under a text name) is named as such; other text is named
+/// with its first bad byte and the encoding it seems to be in.
+pub fn text_from_bytes(bytes: Vec<u8>, shown: &Path) -> Result<String, Diagnostic> {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
+    if let Some(nul) = head.iter().position(|&b| b == 0) {
+        let (line, column) = position_of_byte(&bytes, nul);
+        return Err(Diagnostic::error(
+            Some(Location::at(shown, line, column)),
+            "the file holds binary data (a NUL byte), not text",
+        )
+        .with_hint(
+            "a text file is expected here; if this is an image, a PDF or a spreadsheet, give it its real extension or move it out of this folder",
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(error) => {
+            let bad = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let (line, column) = position_of_byte(&bytes, bad);
+            let mut detector =
+                chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            detector.feed(&bytes, true);
+            let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
+            // A guess from a few bytes is noise; only the encodings that
+            // office software really writes are named.
+            let seems = match encoding.name() {
+                "windows-1252" => "; the file seems to be in Windows-1252 (Latin-1)",
+                "UTF-16LE" | "UTF-16BE" => "; the file seems to be in UTF-16",
+                _ => "",
+            };
+            Err(Diagnostic::error(
+                Some(Location::at(shown, line, column)),
+                format!(
+                    "the file is not UTF-8 text: byte 0x{:02X} here is not UTF-8{seems}",
+                    bytes[bad]
+                ),
+            )
+            .with_hint("save the file as UTF-8 (in most editors: Save as, Encoding: UTF-8)"))
+        }
+    }
+}
+
+/// The 1-based line and column of byte `offset`, counting the valid text
+/// before it.
+fn position_of_byte(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let text = match std::str::from_utf8(before) {
+        Ok(text) => text,
+        Err(error) => std::str::from_utf8(&before[..error.valid_up_to()]).unwrap_or_default(),
+    };
+    line_column(text, text.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +313,25 @@ mod tests {
     fn suggestions_only_for_close_words() {
         assert_eq!(did_you_mean("titel", ["title", "date"]), Some("title"));
         assert_eq!(did_you_mean("zzz", ["title", "date"]), None);
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_placed_and_binary_is_named() {
+        let shown = Path::new("site.toml");
+        assert_eq!(
+            text_from_bytes(b"\xEF\xBB\xBFa = 1\n".to_vec(), shown).unwrap(),
+            "a = 1\n"
+        );
+        let latin = text_from_bytes(b"a = 1\ntitle = \"Caf\xe9 di kota\"\n".to_vec(), shown)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            latin.starts_with("error: site.toml:2:13: the file is not UTF-8 text: byte 0xE9"),
+            "{latin}"
+        );
+        let binary = text_from_bytes(b"\x89PNG\r\n\x1a\n\0\0".to_vec(), shown)
+            .unwrap_err()
+            .to_string();
+        assert!(binary.contains("binary data"), "{binary}");
     }
 }

@@ -6,6 +6,13 @@
 //! line, made in the temporary copy before the check (symbolic links are
 //! not portable enough to commit).
 //!
+//! A case folder may also hold `case.toml`, for what a folder of files
+//! cannot say: `output = "content/situs"` runs a build that writes into
+//! that folder (relative to the site; `"/"` is the file system's root)
+//! instead of a check, and each `[[grow]]` table appends `text` repeated
+//! `times` times, then `then`, to `file` in the copy (huge lines and fields
+//! are made, not committed).
+//!
 //! To update the expected reports on purpose, run
 //! `KACA_BLESS=1 cargo test --test bad_input`, then read every changed
 //! `expected.txt`: a wrong message is a bug, not a new expectation.
@@ -22,6 +29,32 @@ use kaca::BuildOptions;
 
 const EXPECTED: &str = "expected.txt";
 const SYMLINKS: &str = "symlinks.txt";
+const CASE: &str = "case.toml";
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CaseOptions {
+    output: Option<String>,
+    #[serde(default)]
+    grow: Vec<Grow>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Grow {
+    file: String,
+    text: String,
+    times: usize,
+    #[serde(default)]
+    then: String,
+}
+
+fn case_options(case: &Path) -> Result<CaseOptions, String> {
+    match std::fs::read_to_string(case.join(CASE)) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{CASE}: {e}")),
+        Err(_) => Ok(CaseOptions::default()),
+    }
+}
 
 /// Longer than any check of a tiny site takes; a case that runs longer
 /// hangs (a symbolic link loop followed forever, say).
@@ -57,15 +90,33 @@ fn every_bad_site_fails_with_its_expected_report() {
 fn run_case(case: &Path, bless: bool) -> Result<(), String> {
     let copy = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = copy.path().join("site");
-    common::copy_dir(case, &root, &[EXPECTED, SYMLINKS]);
+    common::copy_dir(case, &root, &[EXPECTED, SYMLINKS, CASE]);
     if !make_symlinks(case, &root)? {
         return Ok(());
     }
+    let extra = case_options(case)?;
+    for grow in &extra.grow {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(root.join(&grow.file))
+            .map_err(|e| format!("{CASE}: {}: {e}", grow.file))?;
+        let chunk = grow.text.repeat(grow.times);
+        file.write_all(chunk.as_bytes())
+            .and_then(|()| file.write_all(grow.then.as_bytes()))
+            .map_err(|e| e.to_string())?;
+    }
     let before = common::hash_tree(copy.path());
 
-    let options = BuildOptions {
-        write: false,
-        ..BuildOptions::new(&root)
+    let options = match &extra.output {
+        Some(output) => BuildOptions {
+            output: std::path::PathBuf::from(output),
+            ..BuildOptions::new(&root)
+        },
+        None => BuildOptions {
+            write: false,
+            ..BuildOptions::new(&root)
+        },
     };
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
@@ -83,7 +134,13 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
             return Err("the check panicked (see the output above)".to_string());
         }
     };
-    let report = outcome.diagnostics.report();
+    // Messages about the output folder name it in full; the temporary
+    // copy's path is not part of what a case expects.
+    let report = outcome
+        .diagnostics
+        .report()
+        .replace(&root.display().to_string(), "<site>")
+        .replace(&copy.path().display().to_string(), "<folder of the site>");
     if outcome.succeeded() {
         return Err(format!(
             "the check succeeded, but should fail; report:\n{report}"

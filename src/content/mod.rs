@@ -799,15 +799,9 @@ fn parse_text(
             .with_hint("check that the file exists and can be read"),
         ]
     })?;
-    let text = decode_utf8(&bytes).map_err(|(line, column)| {
-        vec![
-            Diagnostic::error(
-                Some(Location::at(&relative, line, column)),
-                "the file is not valid UTF-8 text",
-            )
-            .with_hint("save the file as UTF-8 in your editor"),
-        ]
-    })?;
+    let text = crate::diagnostics::text_from_bytes(bytes, Path::new(&relative))
+        .map_err(|problem| vec![problem])?;
+    let text = text.as_str();
     scan(text);
 
     let (dir, name) = split_dir(&file.content_path);
@@ -949,17 +943,6 @@ fn push_problem(front: &mut FrontMatter<'_>, key: &str, message: String, hint: &
     let line = front.line_of(key);
     front.problems.push((line, message, Some(hint.to_string())));
 }
-
-/// Reports where the first byte that is not UTF-8 is, as (line, column).
-fn decode_utf8(bytes: &[u8]) -> Result<&str, (usize, usize)> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|error| {
-        let valid = &bytes[..error.valid_up_to()];
-        let valid = std::str::from_utf8(valid).unwrap_or_default();
-        crate::diagnostics::line_column(valid, valid.len())
-    })
-}
-
 /// Checks a front-matter `path` and returns it without surrounding slashes,
 /// or `None` if it would climb out of the site.
 fn clean_custom_path(path: &str) -> Option<String> {

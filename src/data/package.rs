@@ -149,16 +149,12 @@ fn read_package(root: &Path, diagnostics: &mut Diagnostics) -> Option<Package> {
     if !path.exists() {
         return None;
     }
-    let text = match std::fs::read(&path).map(String::from_utf8) {
+    let text = match std::fs::read(&path)
+        .map(|bytes| crate::diagnostics::text_from_bytes(bytes, &shown))
+    {
         Ok(Ok(text)) => text,
-        Ok(Err(_)) => {
-            diagnostics.push(
-                Diagnostic::error(
-                    Some(Location::file(&shown)),
-                    "the file is not valid UTF-8 text",
-                )
-                .with_hint("save datapackage.json as UTF-8"),
-            );
+        Ok(Err(problem)) => {
+            diagnostics.push(problem);
             return None;
         }
         Err(error) => {

@@ -600,6 +600,16 @@ fn shown_value(text: &str) -> String {
 
 /// Names the encoding a file that is not UTF-8 most likely is in.
 fn not_utf8(resource: &Resource, record: u64, field: &str) -> Diagnostic {
+    if is_binary(&resource.absolute) {
+        return Diagnostic::error(
+            Some(Location::file(&resource.shown)),
+            format!(
+                "resource `{}`: the file holds binary data (a NUL byte), not CSV text; is it a spreadsheet (.xlsx) or another file under a .csv name?",
+                resource.name
+            ),
+        )
+        .with_hint("open it in the spreadsheet program and save it as \"CSV UTF-8\"");
+    }
     let guess = guess_encoding(&resource.absolute);
     let place = if record == 0 {
         "the header".to_string()
@@ -616,6 +626,18 @@ fn not_utf8(resource: &Resource, record: u64, field: &str) -> Diagnostic {
     .with_hint(
         "save the file again as \"CSV UTF-8\" (in LibreOffice: Character set: Unicode (UTF-8))",
     )
+}
+
+/// A NUL byte in the first 8,000 bytes of a file without a UTF-16 mark:
+/// binary, as git and grep decide.
+fn is_binary(path: &std::path::Path) -> bool {
+    let mut bytes = Vec::new();
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let _ = file.take(8000).read_to_end(&mut bytes);
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    !utf16 && bytes.contains(&0)
 }
 
 pub fn guess_encoding(path: &std::path::Path) -> String {

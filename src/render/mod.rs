@@ -434,6 +434,17 @@ pub fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn describe(error: &minijinja::Error) -> String {
+    // MiniJinja's own words for its two safety stops say nothing to a
+    // portal's staff; say what usually causes them.
+    if error.kind() == ErrorKind::OutOfFuel {
+        return format!(
+            "the template did more than {TEMPLATE_FUEL} steps of work for one page and was stopped: a loop that never ends, or loops nested too deep"
+        );
+    }
+    if error.detail() == Some("recursion limit exceeded") {
+        return "a macro, include or block calls itself without end (stopped after 200 levels)"
+            .to_string();
+    }
     match error.detail() {
         Some(detail) => format!("{}: {detail}", error.kind()),
         None => error.kind().to_string(),

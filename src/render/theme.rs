@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, Diagnostics, Location, relative_to};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, relative_to, text_from_bytes};
 
 static BUILT_IN_DEFAULT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
@@ -91,17 +91,14 @@ pub fn load(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Them
     let mut string_files: Vec<(String, ThemeFile)> = Vec::new();
     for ((kind, name), file) in files {
         match kind.as_str() {
-            TEMPLATES => match file.read().map(String::from_utf8) {
+            TEMPLATES => match file
+                .read()
+                .map(|bytes| text_from_bytes(bytes, Path::new(&file.shown_as)))
+            {
                 Ok(Ok(text)) => {
                     theme.templates.insert(name, (text, file.shown_as.clone()));
                 }
-                Ok(Err(_)) => diagnostics.push(
-                    Diagnostic::error(
-                        Some(Location::file(&file.shown_as)),
-                        "the template is not valid UTF-8 text",
-                    )
-                    .with_hint("save the template as UTF-8"),
-                ),
+                Ok(Err(problem)) => diagnostics.push(problem),
                 Err(error) => diagnostics.push(Diagnostic::error(
                     Some(Location::file(&file.shown_as)),
                     format!("cannot read the template: {error}"),
@@ -223,13 +220,20 @@ fn load_strings(
         return;
     }
     let location = Location::file(&file.shown_as);
-    let text = match file.read().map(String::from_utf8) {
+    let text = match file
+        .read()
+        .map(|bytes| text_from_bytes(bytes, Path::new(&file.shown_as)))
+    {
         Ok(Ok(text)) => text,
-        _ => {
-            diagnostics.push(Diagnostic::error(
-                Some(location),
-                "cannot read the UI strings as UTF-8 text",
-            ));
+        Ok(Err(problem)) => {
+            diagnostics.push(problem);
+            return;
+        }
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(Some(location), format!("cannot read the file: {error}"))
+                    .with_hint("check that the file exists and can be read"),
+            );
             return;
         }
     };

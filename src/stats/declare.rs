@@ -401,15 +401,25 @@ pub fn load(
     };
     for path in files {
         let shown = crate::diagnostics::relative_to(root, &path);
-        let text = match std::fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(text)) => text,
-            _ => {
+        let text = match std::fs::read(&path).map(|bytes| {
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            (crate::diagnostics::text_from_bytes(bytes, &shown), lossy)
+        }) {
+            Ok((Ok(text), _)) => text,
+            Ok((Err(problem), lossy)) => {
+                diagnostics.push(problem);
+                // Pages that place what the file declares are not also
+                // told that it does not exist.
+                declarations.broken.extend(declared_ids(&lossy));
+                continue;
+            }
+            Err(error) => {
                 diagnostics.push(
                     Diagnostic::error(
                         Some(Location::file(&shown)),
-                        "cannot read the file as UTF-8 text",
+                        format!("cannot read the file: {error}"),
                     )
-                    .with_hint("save it as UTF-8"),
+                    .with_hint("check that the file exists and can be read"),
                 );
                 continue;
             }
