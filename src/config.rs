@@ -247,7 +247,8 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<Config> {
                 }
                 None => Location::file(CONFIG_FILE),
             };
-            let message = error.message().trim();
+            let message = crate::diagnostics::plain_toml_message(text, &error);
+            let message = message.as_str();
             diagnostics.push(match unknown_key(message) {
                 Some((unknown, hint)) => {
                     Diagnostic::error(Some(location), format!("unknown key `{unknown}`"))

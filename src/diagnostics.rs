@@ -296,6 +296,63 @@ fn position_of_byte(bytes: &[u8], offset: usize) -> (usize, usize) {
     line_column(text, text.len())
 }
 
+/// A TOML error's message, with serde's type mismatches ("invalid type:
+/// string \"ya\", expected a boolean") said in plain words and naming the
+/// key.
+pub fn plain_toml_message(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    let key = error.span().and_then(|span| key_before(text, span.start));
+    plain_type_error(message, key.as_deref()).unwrap_or_else(|| message.to_string())
+}
+
+/// The key whose value starts at or contains byte `offset`: the last
+/// `key =` before it on its line (`as_of` in `as_of = 5`).
+fn key_before(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..offset];
+    let pattern =
+        regex::Regex::new(r"([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*[^=]*$").expect("a valid pattern");
+    pattern.captures(before).map(|c| c[1].to_string())
+}
+
+/// serde's "invalid type: string \"ya\", expected a boolean" in the words
+/// of the people who write these files, naming the key.
+fn plain_type_error(message: &str, key: Option<&str>) -> Option<String> {
+    let pattern =
+        regex::Regex::new(r"^invalid type: (.+), expected (.+)$").expect("a valid pattern");
+    let found = pattern.captures(message)?;
+    let (got, wanted) = (&found[1], &found[2]);
+    let wanted = match wanted {
+        "f64" | "f32" | "i64" | "i32" | "u64" | "u32" | "usize" | "a number" => "a number",
+        "a boolean" => "true or false",
+        "a string" => "text in quotes",
+        "a map" => "a table in braces, e.g. { id = \"…\", en = \"…\" }",
+        "a sequence" => "a list in brackets, e.g. [\"…\", \"…\"]",
+        other => other,
+    };
+    let got = if let Some(text) = got.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if let Some(number) = got
+        .strip_prefix("integer ")
+        .or_else(|| got.strip_prefix("floating point "))
+    {
+        format!("the number {}", number.trim_matches('`'))
+    } else if let Some(value) = got.strip_prefix("boolean ") {
+        value.trim_matches('`').to_string()
+    } else if got == "sequence" {
+        "a list".to_string()
+    } else if got == "map" {
+        "a table".to_string()
+    } else {
+        got.to_string()
+    };
+    Some(match key {
+        Some(key) => format!("`{key}` must be {wanted}, not {got}"),
+        None => format!("a value must be {wanted}, not {got}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -436,7 +436,8 @@ pub fn load(
                     None => Location::file(&shown),
                 };
                 let context = location.line.and_then(|line| declaration_at(&text, line));
-                diagnostics.push(toml_problem(location, error.message().trim(), context));
+                let message = crate::diagnostics::plain_toml_message(&text, &error);
+                diagnostics.push(toml_problem(location, &message, context));
                 continue;
             }
         };
@@ -775,7 +776,12 @@ fn toml_problem(
     context: Option<(String, Option<String>)>,
 ) -> Diagnostic {
     let Some((unknown, hint)) = crate::config::unknown_key(message) else {
-        return Diagnostic::error(Some(location), message.to_string())
+        let message = match &context {
+            Some((kind, Some(id))) => format!("`{id}` ([[{kind}]]): {message}"),
+            Some((kind, None)) => format!("[[{kind}]]: {message}"),
+            None => message.to_string(),
+        };
+        return Diagnostic::error(Some(location), message)
             .with_hint("see data/README.md for the keys of figure, table, series, reported, derived, progress and check");
     };
     let message = match context {
