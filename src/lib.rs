@@ -195,12 +195,28 @@ fn run_stages(
         source_date: options.source_date,
     });
     let mut files = render::render(site.clone(), diagnostics);
+    let read_during_build: Vec<(String, String)> = site
+        .package
+        .iter()
+        .flat_map(|package| &package.resources)
+        .filter_map(|resource| {
+            let facts = site.statistics.resources.get(&resource.name)?;
+            let path = resource
+                .shown
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            Some((path, format!("sha256:{}", facts.sha256)))
+        })
+        .collect();
     match output::manifest::file(
         root,
         &site.config.theme,
         &site.config.base_url,
         options.source_date,
         &site.content.draft_paths,
+        &read_during_build,
         &files,
     ) {
         Ok(manifest) => files.push(manifest),

@@ -1392,3 +1392,24 @@ fn a_third_language_needs_only_strings_and_content() {
     let entry = read(&output, "pagefind/pagefind-entry.json");
     assert!(entry.contains("\"ms\""), "{entry}");
 }
+
+#[test]
+fn a_page_with_a_huge_line_and_a_huge_table_builds() {
+    let copy = common::copy_fixture(BILINGUAL);
+    // One 4 MB line of prose, and a table of 20,000 rows.
+    let line = "kata ".repeat(800_000);
+    let mut table = String::from("| No | Nama |\n|---|---|\n");
+    for number in 0..20_000 {
+        table.push_str(&format!("| {number} | Baris {number} |\n"));
+    }
+    std::fs::write(
+        copy.root.join("content/panjang.md"),
+        format!("---\ntitle: Panjang\n---\n\n{line}\n\n{table}"),
+    )
+    .unwrap();
+    let output = copy.output();
+    assert_clean(&build_into(&copy.root, &output));
+    let html = read(&output, "panjang/index.html");
+    assert!(html.len() > 4_000_000);
+    assert!(html.contains("<td>19999</td>"));
+}

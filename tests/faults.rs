@@ -171,3 +171,75 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
     assert_eq!(common::hash_tree(&public), next);
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
 }
+
+/// A data file saved while a build runs (an export or a sync client still
+/// writing) must not publish figures computed from one version beside a
+/// download of another: the build stops and says which file changed.
+#[test]
+fn a_data_file_saved_during_the_build_stops_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let site = common::copy_fixture("good/data");
+    let csv = site.root.join("data/peserta.csv");
+    let first = std::fs::read_to_string(&csv).unwrap();
+    let second = first.replace("1.200.000", "1.250.000");
+    assert_ne!(first, second);
+    let first_hash = common::sha256_hex(first.as_bytes());
+    let second_hash = common::sha256_hex(second.as_bytes());
+    let stop = Arc::new(AtomicBool::new(false));
+    // Saves as editors do: a new file renamed over the old one.
+    let writer = {
+        let (stop, csv) = (stop.clone(), csv.clone());
+        std::thread::spawn(move || {
+            let staged = csv.with_extension("csv.saving");
+            let mut turn = false;
+            while !stop.load(Ordering::Relaxed) {
+                let text = if turn { &first } else { &second };
+                std::fs::write(&staged, text).unwrap();
+                std::fs::rename(&staged, &csv).unwrap();
+                turn = !turn;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let output = site.output();
+    let mut stopped = 0;
+    for _ in 0..40 {
+        let outcome = common::build_into(&site.root, &output);
+        let report = outcome.diagnostics.report();
+        if outcome.succeeded() {
+            // Published together: the download is the data of the figures.
+            let download = common::read(&output, "data/peserta.csv");
+            let figures: serde_json::Value =
+                serde_json::from_str(&common::read(&output, "data/figures.json")).unwrap();
+            let computed_from = figures["inputs"]["peserta"]["sha256"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let (expected_value, other_value) = if computed_from == first_hash {
+                ("1200000", "1250000")
+            } else {
+                assert_eq!(computed_from, second_hash);
+                ("1250000", "1200000")
+            };
+            assert!(
+                download.contains(expected_value) && !download.contains(other_value),
+                "figures from one version, download from another:\n{download}"
+            );
+        } else {
+            assert!(
+                report.contains("data/peserta.csv: changed while the site was being built: data/peserta.csv; the figures were computed from the earlier version"),
+                "{report}"
+            );
+            stopped += 1;
+            if stopped == 3 {
+                break;
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(stopped > 0, "no build noticed the file changing");
+    common::assert_clean(&common::build_into(&site.root, &output));
+}

@@ -411,6 +411,25 @@ fn read_rows(
             scan.problem(offset, diagnostic);
             continue;
         }
+        if let Some((index, long)) = record
+            .iter()
+            .enumerate()
+            .find(|(_, value)| value.len() > MAX_VALUE_BYTES)
+        {
+            scan.problem(
+                offset,
+                Diagnostic::error(
+                    here(),
+                    format!(
+                        "resource `{name}`, record {number}, field `{}`: the value is {:.1} MiB long; kaca reads values of up to 1 MiB",
+                        resource.fields.get(index).map(|f| f.name.as_str()).unwrap_or("?"),
+                        long.len() as f64 / (1024.0 * 1024.0)
+                    ),
+                )
+                .with_hint("a value this long is usually a file pasted into a cell, or not data at all; keep long texts out of the data"),
+            );
+            continue;
+        }
         let mut texts: Vec<&str> = Vec::with_capacity(field_count);
         for (index, bytes) in record.iter().enumerate() {
             match std::str::from_utf8(bytes) {
@@ -583,6 +602,11 @@ fn read_record<R: Read>(
         )
     })
 }
+
+/// The longest value a cell may hold. Statistics group and count short
+/// values; a longer one is a mistake (a document pasted into a cell), and
+/// refusing it keeps every value small enough to hold many of in memory.
+const MAX_VALUE_BYTES: usize = 1024 * 1024;
 
 /// Values in messages are cut short and have their control characters
 /// shown, so one bad cell cannot flood or garble the report.

@@ -86,6 +86,7 @@ pub struct Download {
 pub fn files(
     package: &Package,
     config: &crate::config::Config,
+    computed_from: &std::collections::BTreeMap<String, crate::stats::ResourceFacts>,
     diagnostics: &mut crate::diagnostics::Diagnostics,
 ) -> (Vec<OutputFile>, Vec<(String, Vec<Download>)>) {
     let mut outputs = Vec::new();
@@ -117,7 +118,25 @@ pub fn files(
                 continue;
             }
         }
-        let (csv_bytes, json_bytes) = write_resource(resource);
+        let (csv_bytes, json_bytes, read) = write_resource(resource);
+        // The download is read again from the file: it must be the data the
+        // figures were computed from, not a version saved in between.
+        if computed_from
+            .get(&resource.name)
+            .is_some_and(|facts| facts.sha256 != read)
+        {
+            diagnostics.push(
+                crate::diagnostics::Diagnostic::error(
+                    Some(crate::diagnostics::Location::file(&resource.shown)),
+                    format!(
+                        "changed while the site was being built: {}; the figures were computed from the earlier version",
+                        resource.shown.display()
+                    ),
+                )
+                .with_hint("build again once the file is saved (an export or a sync still running?)"),
+            );
+            continue;
+        }
         let csv_path = format!("data/{}.csv", resource.name);
         let json_path = format!("data/{}.json", resource.name);
         let describe = |path: &str, format: &'static str, bytes: &[u8]| Download {
@@ -165,7 +184,9 @@ pub fn files(
 
 /// Reads the resource again (it was validated when statistics were
 /// computed) and writes it in machine formats.
-fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
+/// The CSV and JSON downloads of `resource`, and the SHA-256 of the bytes
+/// they were made from.
+fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>, String) {
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
@@ -184,7 +205,7 @@ fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
         .collect();
     let mut json: Vec<u8> = b"[\n".to_vec();
     let mut first = true;
-    let _ = reader::scan(resource, &Default::default(), &[], &mut |row| {
+    let scanned = reader::scan(resource, &Default::default(), &[], &mut |row| {
         let texts: Vec<String> = kept
             .iter()
             .map(|&i| neutralise_formula(&row.cells[i].canonical()))
@@ -207,7 +228,7 @@ fn write_resource(resource: &Resource) -> (Vec<u8>, Vec<u8>) {
     });
     json.extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
     let csv_bytes = csv.into_inner().unwrap_or_default();
-    (csv_bytes, json)
+    (csv_bytes, json, scanned.sha256)
 }
 
 /// Indices of the fields a download contains: all but identifiers.

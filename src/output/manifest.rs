@@ -51,9 +51,11 @@ pub fn file(
     base_url: &str,
     source_date: Option<jiff::Timestamp>,
     draft_paths: &[String],
+    read_during_build: &[(String, String)],
     files: &[OutputFile],
 ) -> Result<OutputFile, Diagnostic> {
     let mut inputs = hash_inputs(root, theme)?;
+    changed_during_build(&inputs, read_during_build)?;
     let hidden: Vec<String> = inputs
         .keys()
         .filter(|name| is_draft(name, draft_paths))
@@ -95,6 +97,34 @@ pub fn file(
     })
 }
 
+/// Data files are read once, early, to compute the figures, and copied
+/// into the site at the end. One saved in between (an editor, a sync
+/// client, an export still running) would publish figures that do not
+/// match their download; the build stops instead. `read_during_build`
+/// holds (project path, SHA-256 of the bytes the figures were computed
+/// from).
+fn changed_during_build(
+    inputs: &BTreeMap<String, String>,
+    read_during_build: &[(String, String)],
+) -> Result<(), Diagnostic> {
+    let changed: Vec<&str> = read_during_build
+        .iter()
+        .filter(|(path, digest)| inputs.get(path).is_some_and(|now| now != digest))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Some(crate::diagnostics::Location::file(changed[0])),
+        format!(
+            "changed while the site was being built: {}; the figures were computed from the earlier version",
+            changed.join(", ")
+        ),
+    )
+    .with_hint("build again once the file is saved (an export or a sync still running?)"))
+}
+
 /// `site.toml` and every file of the folders a build reads (the site's
 /// own theme folder only), hidden files left out as the loaders do.
 fn hash_inputs(root: &Path, theme: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
@@ -126,13 +156,17 @@ fn hash_inputs(root: &Path, theme: &str) -> Result<BTreeMap<String, String>, Dia
             }
         }
     }
-    paths
+    let hashed: Vec<Option<(String, String)>> = paths
         .par_iter()
-        .map(|path| {
-            let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
-            Ok((relative(root, path), sha256(&bytes)))
+        .map(|path| match std::fs::read(path) {
+            Ok(bytes) => Ok(Some((relative(root, path), sha256(&bytes)))),
+            // Gone since the folder was listed: an editor's or a sync
+            // client's temporary file, not an input.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(read_error(path, error)),
         })
-        .collect()
+        .collect::<Result<_, Diagnostic>>()?;
+    Ok(hashed.into_iter().flatten().collect())
 }
 
 /// Whether the project file `name` is hidden by a draft (see

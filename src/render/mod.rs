@@ -155,8 +155,12 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     let asset_paths = fingerprint_assets(&site.theme, &mut outputs, diagnostics);
     let mut downloads = BTreeMap::new();
     if let Some(package) = &site.package {
-        let (files, published) =
-            crate::output::downloads::files(package, &site.config, diagnostics);
+        let (files, published) = crate::output::downloads::files(
+            package,
+            &site.config,
+            &site.statistics.resources,
+            diagnostics,
+        );
         outputs.extend(files);
         downloads.extend(published);
     }
