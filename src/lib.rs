@@ -41,6 +41,10 @@ pub struct BuildOptions {
     /// never read the clock, so without it the output depends on the inputs
     /// alone.
     pub source_date: Option<jiff::Timestamp>,
+    /// Builds the search index (when the site has search). `serve` turns
+    /// this off and indexes in the background once edits settle, so that a
+    /// saved file shows without waiting for the index.
+    pub search_index: bool,
 }
 
 impl BuildOptions {
@@ -52,6 +56,7 @@ impl BuildOptions {
             drafts: false,
             write: true,
             source_date: None,
+            search_index: true,
         }
     }
 }
@@ -193,6 +198,7 @@ fn run_stages(
         package,
         statistics,
         source_date: options.source_date,
+        search_index: options.search_index,
     });
     let mut files = render::render(site.clone(), diagnostics);
     let read_during_build: Vec<(String, String)> = site

@@ -23,6 +23,9 @@ const POLL_WAIT: Duration = Duration::from_secs(25);
 /// Changes arriving this close together are one rebuild (editors write a
 /// file in several steps).
 const SETTLE: Duration = Duration::from_millis(150);
+/// Quiet time after the last rebuild before the search index is rebuilt:
+/// indexing a large site takes seconds, and a saved page must show at once.
+const SEARCH_SETTLE: Duration = Duration::from_secs(2);
 
 struct Status {
     generation: u64,
@@ -34,6 +37,11 @@ struct Shared {
     status: Mutex<Status>,
     changed: Condvar,
     public: PathBuf,
+    /// The search index, built apart from the site (see [`SEARCH_SETTLE`])
+    /// and served at `/pagefind/`.
+    search: PathBuf,
+    /// Asks the search indexer to index the site again.
+    reindex: Mutex<mpsc::Sender<()>>,
 }
 
 pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()> {
@@ -59,8 +67,10 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
         output: public.clone(),
         base_url: Some(base_url.clone()),
         drafts,
+        search_index: false,
         ..BuildOptions::new(root)
     };
+    let (reindex, reindex_requests) = mpsc::channel();
     let shared = Arc::new(Shared {
         status: Mutex::new(Status {
             generation: 0,
@@ -68,7 +78,11 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
         }),
         changed: Condvar::new(),
         public,
+        search: scratch.path().join("search"),
+        reindex: Mutex::new(reindex),
     });
+    let indexer_shared = shared.clone();
+    std::thread::spawn(move || index_search(&reindex_requests, &indexer_shared));
     rebuild(&options, &shared);
 
     let scratch_path = scratch.path().to_path_buf();
@@ -173,6 +187,48 @@ fn is_editor_scratch(path: &Path) -> bool {
         || name == "4913"
 }
 
+/// Rebuilds the search index of the served site whenever asked, once the
+/// requests have stopped for [`SEARCH_SETTLE`]; the new index replaces the
+/// old one whole.
+fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
+    while requests.recv().is_ok() {
+        while requests.recv_timeout(SEARCH_SETTLE).is_ok() {}
+        let started = std::time::Instant::now();
+        let files = match crate::output::search::index_folder(&shared.public) {
+            Ok(files) => files,
+            Err(error) => {
+                eprintln!("The search index could not be built: {error:#}");
+                continue;
+            }
+        };
+        let fresh = shared.search.with_extension("new");
+        let _ = std::fs::remove_dir_all(&fresh);
+        let written = files.iter().try_for_each(|(path, bytes)| {
+            let target = fresh.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(target, bytes)
+        });
+        let old = shared.search.with_extension("old");
+        let swapped = written.and_then(|()| {
+            let _ = std::fs::remove_dir_all(&old);
+            if shared.search.exists() {
+                std::fs::rename(&shared.search, &old)?;
+            }
+            std::fs::rename(&fresh, &shared.search)
+        });
+        match swapped {
+            Ok(()) => println!(
+                "Search index rebuilt in {:.0} ms.",
+                started.elapsed().as_secs_f64() * 1000.0
+            ),
+            Err(error) => eprintln!("The search index could not be written: {error}"),
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    }
+}
+
 fn rebuild(options: &BuildOptions, shared: &Shared) {
     let started = std::time::Instant::now();
     let outcome = crate::build(options);
@@ -187,6 +243,11 @@ fn rebuild(options: &BuildOptions, shared: &Shared) {
             started.elapsed().as_secs_f64() * 1000.0
         );
         status.error = None;
+        let _ = shared
+            .reindex
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(());
     } else {
         eprint!("{report}");
         if status.generation == 0 {
@@ -209,7 +270,14 @@ fn respond(request: Request, shared: &Shared) -> std::io::Result<()> {
     let Some(relative) = safe_relative_path(path) else {
         return request.respond(text_response(400, "Bad request: the path leaves the site."));
     };
-    let mut file = shared.public.join(&relative);
+    // The search index lives apart from the site (see `index_search`), in
+    // its own `pagefind/` folder.
+    let from = if relative.starts_with(crate::output::search::BUNDLE_DIR.trim_end_matches('/')) {
+        shared.search.as_path()
+    } else {
+        shared.public.as_path()
+    };
+    let mut file = from.join(&relative);
     if file.is_dir() {
         if !path.ends_with('/') {
             let location = format!("{path}/");
@@ -219,7 +287,7 @@ fn respond(request: Request, shared: &Shared) -> std::io::Result<()> {
         }
         file = file.join("index.html");
     }
-    let (file, code) = match confined(&shared.public, &file) {
+    let (file, code) = match confined(from, &file) {
         Some(file) if file.is_file() => (file, 200),
         _ => (shared.public.join("404.html"), 404),
     };

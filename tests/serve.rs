@@ -145,3 +145,45 @@ fn serve_rebuilds_on_change_keeps_the_last_good_build_and_shows_errors() {
     let (status, _) = get(port, "/tidak-ada/").unwrap();
     assert_eq!(status, 404);
 }
+
+/// The search index is rebuilt in the background once edits settle: a
+/// saved page shows at once, and search catches up a moment later.
+#[test]
+fn serve_reindexes_search_in_the_background_after_edits_settle() {
+    let copy = common::copy_fixture("good/bilingual");
+    let server = start(&copy.root);
+    let port = server.port;
+    let entry = |port| get(port, "/pagefind/pagefind-entry.json");
+    let wait_for = |what: &dyn Fn() -> bool, message: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !what() {
+            assert!(Instant::now() < deadline, "{message}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for(
+        &|| matches!(entry(port), Some((200, _))),
+        "the search index was never served",
+    );
+    let (_, before) = entry(port).unwrap();
+
+    let (first, _) = generation(port, None);
+    let source = copy.root.join("content/panduan.md");
+    let mut text = std::fs::read_to_string(&source).unwrap();
+    text.push_str("\nKata langka zebrakuning.\n");
+    std::fs::write(&source, text).unwrap();
+    let (second, failed) = generation(port, Some(first));
+    assert!(second > first && !failed);
+    // The page is new at once; the index is still the old one.
+    let (_, page) = get(port, "/panduan/").unwrap();
+    assert!(page.contains("zebrakuning"), "{page}");
+    assert_eq!(
+        entry(port).unwrap().1,
+        before,
+        "the index was rebuilt with the page"
+    );
+    wait_for(
+        &|| entry(port).is_some_and(|(code, body)| code == 200 && body != before),
+        "the search index did not catch up with the edit",
+    );
+}

@@ -53,6 +53,46 @@ pub fn files(rendered: &[OutputFile], diagnostics: &mut Diagnostics) -> Vec<Outp
     }
 }
 
+/// The index of a site already written to `site` (what `serve` does in
+/// the background): the same files [`files`] makes during a build, as
+/// paths relative to the site and their bytes.
+pub fn index_folder(site: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
+    for entry in walkdir::WalkDir::new(site).sort_by_file_name() {
+        let entry = entry?;
+        let is_html = entry.path().extension().is_some_and(|e| e == "html");
+        if !entry.file_type().is_file() || !is_html {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())?;
+        if contains(&bytes, BODY_MARKER) {
+            let relative = entry
+                .path()
+                .strip_prefix(site)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            pages.push((relative, bytes));
+        }
+    }
+    if pages.is_empty() {
+        return Ok(Vec::new());
+    }
+    pages.sort_by(|a, b| a.0.cmp(&b.0));
+    let borrowed: Vec<(&str, &[u8])> = pages
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+        .collect();
+    Ok(index(&borrowed)?
+        .into_iter()
+        .filter_map(|file| match file.contents {
+            Contents::Bytes(bytes) => Some((file.path, bytes)),
+            Contents::Copy(_) => None,
+        })
+        .collect())
+}
+
 fn index(pages: &[(&str, &[u8])]) -> anyhow::Result<Vec<OutputFile>> {
     // Pagefind's API is async only; one thread is enough to drive it (its
     // parsing runs on tokio's blocking pool).

@@ -39,6 +39,9 @@ pub struct Site {
     pub statistics: crate::stats::Statistics,
     /// `SOURCE_DATE_EPOCH`, when set (see [`crate::BuildOptions`]).
     pub source_date: Option<jiff::Timestamp>,
+    /// Whether this build writes the search index (see
+    /// [`crate::BuildOptions`]); the search page is rendered either way.
+    pub search_index: bool,
 }
 
 /// One file of the finished site.
@@ -255,7 +258,7 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     let feeds = crate::output::feeds::files(&shared, &outputs);
     outputs.extend(feeds);
     outputs.extend(crate::output::catalog::files(&shared));
-    if site.config.search.enabled {
+    if site.config.search.enabled && site.search_index {
         let index = crate::output::search::files(&outputs, diagnostics);
         outputs.extend(index);
     }
