@@ -9,6 +9,8 @@ pub mod formula;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use crate::data::package::{Package, Resource, reading_order};
 use crate::data::reader::{self, KnownKeys, Row};
 use crate::data::schema::{Cell, FieldType};
@@ -182,7 +184,13 @@ impl Accumulator {
         }
         match measure {
             Measure::Distinct => {
-                self.distinct.insert(cell.canonical());
+                // Text is looked up borrowed; only a new value is copied.
+                match cell {
+                    Cell::Text(text) if self.distinct.contains(*text) => {}
+                    _ => {
+                        self.distinct.insert(cell.canonical());
+                    }
+                }
             }
             Measure::Median => {
                 if let Some(v) = cell.as_f64() {
@@ -198,6 +206,23 @@ impl Accumulator {
                 }
             }
         }
+    }
+
+    /// Adds another group's totals (two codes that name the same value).
+    fn merge(&mut self, other: Accumulator) {
+        self.count += other.count;
+        self.measured += other.measured;
+        self.sum += other.sum;
+        self.min = match (self.min, other.min) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max = match (self.max, other.max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.values.extend(other.values);
+        self.distinct.extend(other.distinct);
     }
 
     fn value(&mut self, measure: Measure, total: u64) -> Option<f64> {
@@ -272,44 +297,120 @@ struct Running {
     /// Indices of the `by` fields, and for a series the period.
     by: Vec<usize>,
     period: Option<(Period, FieldType)>,
+    /// The values of each `by` field, as small codes (see [`KeyCodes`]).
+    codes: Vec<KeyCodes>,
+    /// Groups by the codes of their `by` values (unused positions are 0);
+    /// turned into [`Running::groups`] when the scan ends.
+    coded: FxHashMap<[u32; 2], Accumulator>,
     groups: BTreeMap<Vec<String>, Accumulator>,
     /// Rows passing the filter: a table group's share is of these.
     total: u64,
     /// All rows: a figure's share (its filter's rows) is of these.
     rows: u64,
     /// For person-level data: persons behind every cell and every total
-    /// (`None` in a position = all values of that `by` field), counted by
+    /// (`ALL` in a position = all values of that `by` field), counted by
     /// the identifier field when there is one (a person can have several
     /// rows), else one per row.
     persons: Option<PersonCounts>,
 }
 
-/// The identifier field (if any), and persons per cell and total key.
-type PersonCounts = (Option<usize>, BTreeMap<Vec<Option<String>>, Persons>);
+/// The identifier field (if any), persons per cell and total key, and the
+/// identifiers seen, as codes.
+struct PersonCounts {
+    id: Option<usize>,
+    counts: FxHashMap<[u32; 2], Persons>,
+    ids: FxHashMap<Box<str>, u32>,
+}
+
+/// In a person count's key: every value of that `by` field.
+const ALL: u32 = u32::MAX;
 
 /// Persons counted once each.
 #[derive(Debug, Clone)]
 enum Persons {
     Rows(u64),
-    Ids(HashSet<String>),
+    Ids(rustc_hash::FxHashSet<u32>),
 }
 
 impl Persons {
-    fn add(&mut self, id: Option<&Cell<'_>>) {
-        match (self, id) {
-            (Persons::Ids(ids), Some(id)) => {
-                ids.insert(id.canonical());
-            }
-            (Persons::Rows(n), _) => *n += 1,
-            (Persons::Ids(_), None) => {}
-        }
-    }
-
     fn count(&self) -> u64 {
         match self {
             Persons::Rows(n) => *n,
             Persons::Ids(ids) => ids.len() as u64,
         }
+    }
+}
+
+/// The values of one `by` field seen in a scan, each given a small code the
+/// first time: a row then costs a lookup of borrowed text or of a number,
+/// not a copy of its key's strings into a sorted map. `names` holds what
+/// each code stands for, written as group labels are.
+#[derive(Default)]
+struct KeyCodes {
+    texts: FxHashMap<Box<str>, u32>,
+    typed: FxHashMap<(u8, i64), u32>,
+    names: Vec<String>,
+}
+
+impl KeyCodes {
+    fn code(&mut self, cell: &Cell<'_>, period: Option<Period>) -> u32 {
+        use jiff::civil::Date;
+        let month = |year: i16, month: i8| (i64::from(year) << 8) | i64::from(month);
+        let date = |d: Date| {
+            (i64::from(d.year()) << 16) | (i64::from(d.month()) << 8) | i64::from(d.day())
+        };
+        // Equal keys give equal names (names may repeat across keys; the
+        // groups are merged when the scan ends).
+        let typed = match (*cell, period) {
+            (Cell::Text(text), None) => {
+                if let Some(&code) = self.texts.get(text) {
+                    return code;
+                }
+                let code = self.push(cell.canonical());
+                self.texts.insert(text.into(), code);
+                return code;
+            }
+            (Cell::Missing, None) => Some((0, 0)),
+            (Cell::Integer(i), None) => Some((1, i)),
+            (Cell::Number(n), None) => Some((2, n.to_bits() as i64)),
+            (Cell::Boolean(b), None) => Some((3, i64::from(b))),
+            (Cell::Year(y), _) => Some((4, i64::from(y))),
+            (Cell::YearMonth(y, _), Some(Period::Year)) => Some((4, i64::from(y))),
+            (Cell::Date(d), Some(Period::Year)) => Some((4, i64::from(d.year()))),
+            (Cell::YearMonth(y, m), _) => i16::try_from(y).ok().map(|y| (5, month(y, m))),
+            (Cell::Date(d), Some(Period::Month)) => Some((5, month(d.year(), d.month()))),
+            (Cell::Date(d), None) => Some((6, date(d))),
+            _ => None,
+        };
+        let name = || match period {
+            Some(period) => period_key(cell, period),
+            None => cell.canonical(),
+        };
+        match typed {
+            Some(key) => {
+                if let Some(&code) = self.typed.get(&key) {
+                    return code;
+                }
+                let code = self.push(name());
+                self.typed.insert(key, code);
+                code
+            }
+            // Rare types (date-times): by their written form.
+            None => {
+                let name = name();
+                if let Some(&code) = self.texts.get(name.as_str()) {
+                    return code;
+                }
+                let code = self.push(name.clone());
+                self.texts.insert(name.into(), code);
+                code
+            }
+        }
+    }
+
+    fn push(&mut self, name: String) -> u32 {
+        self.names.push(name);
+        u32::try_from(self.names.len() - 1).expect("fewer than four billion distinct values")
     }
 }
 
@@ -344,17 +445,20 @@ impl Running {
             measure: query.measure,
             field: query.field.as_deref().map(index),
             filter,
+            codes: by.iter().map(|_| KeyCodes::default()).collect(),
             by,
             period,
+            coded: FxHashMap::default(),
             groups: BTreeMap::new(),
             total: 0,
             rows: 0,
-            persons: resource.persons.then(|| {
-                let id = resource
+            persons: resource.persons.then(|| PersonCounts {
+                id: resource
                     .fields
                     .iter()
-                    .position(|f| f.role == crate::data::schema::Role::Identifier);
-                (id, BTreeMap::new())
+                    .position(|f| f.role == crate::data::schema::Role::Identifier),
+                counts: FxHashMap::default(),
+                ids: FxHashMap::default(),
             }),
         }
     }
@@ -365,48 +469,108 @@ impl Running {
             return;
         }
         self.total += 1;
-        let key: Vec<String> = match self.period {
+        let mut key = [0u32; 2];
+        match self.period {
             Some((period, _)) => {
                 let cell = &row.cells[self.by[0]];
                 if cell.is_missing() {
                     return;
                 }
-                vec![period_key(cell, period)]
+                key[0] = self.codes[0].code(cell, Some(period));
             }
-            None => self.by.iter().map(|&i| row.cells[i].canonical()).collect(),
-        };
-        if let Some((id, persons)) = &mut self.persons {
-            let id_cell = id.map(|i| &row.cells[i]);
-            let fresh = || {
-                if id.is_some() {
-                    Persons::Ids(HashSet::new())
-                } else {
-                    Persons::Rows(0)
+            None => {
+                for (position, &index) in self.by.iter().enumerate() {
+                    key[position] = self.codes[position].code(&row.cells[index], None);
                 }
+            }
+        }
+        if let Some(persons) = &mut self.persons {
+            let id = match persons.id.map(|i| &row.cells[i]) {
+                Some(cell) => {
+                    let text = cell.canonical();
+                    let next =
+                        u32::try_from(persons.ids.len()).expect("fewer than four billion persons");
+                    Some(*persons.ids.entry(text.into_boxed_str()).or_insert(next))
+                }
+                _ => None,
             };
+            let counted_by_id = persons.id.is_some();
             // The cell itself and each total it counts towards.
-            for mask in 0..(1u32 << key.len()) {
-                let marginal: Vec<Option<String>> = key
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (mask & (1 << i) == 0).then(|| v.clone()))
-                    .collect();
-                persons.entry(marginal).or_insert_with(fresh).add(id_cell);
+            let width = self.by.len();
+            for mask in 0..(1u32 << width) {
+                let mut marginal = [0u32; 2];
+                for (position, slot) in marginal.iter_mut().enumerate().take(width) {
+                    *slot = if mask & (1 << position) == 0 {
+                        key[position]
+                    } else {
+                        ALL
+                    };
+                }
+                let entry = persons.counts.entry(marginal).or_insert_with(|| {
+                    if counted_by_id {
+                        Persons::Ids(rustc_hash::FxHashSet::default())
+                    } else {
+                        Persons::Rows(0)
+                    }
+                });
+                match (entry, id) {
+                    (Persons::Ids(ids), Some(id)) => {
+                        ids.insert(id);
+                    }
+                    (Persons::Rows(n), _) => *n += 1,
+                    (Persons::Ids(_), None) => {}
+                }
             }
         }
         let cell = self.field.map(|i| &row.cells[i]);
-        self.groups.entry(key).or_default().add(self.measure, cell);
+        self.coded.entry(key).or_default().add(self.measure, cell);
+    }
+
+    /// Turns the coded groups into groups named by their values, once the
+    /// scan has ended.
+    fn finish(&mut self) {
+        let width = self.by.len();
+        for (key, accumulator) in std::mem::take(&mut self.coded) {
+            let named: Vec<String> = (0..width)
+                .map(|position| self.codes[position].names[key[position] as usize].clone())
+                .collect();
+            match self.groups.entry(named) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(accumulator);
+                }
+                std::collections::btree_map::Entry::Occupied(mut slot) => {
+                    slot.get_mut().merge(accumulator);
+                }
+            }
+        }
     }
 
     /// Persons per cell and total, for person-level data.
     fn persons(&self) -> Option<BTreeMap<Vec<Option<String>>, u64>> {
-        let (_, persons) = self.persons.as_ref()?;
-        Some(
-            persons
-                .iter()
-                .map(|(k, p)| (k.clone(), p.count()))
-                .collect(),
-        )
+        let persons = self.persons.as_ref()?;
+        let width = self.by.len();
+        let mut named: BTreeMap<Vec<Option<String>>, Persons> = BTreeMap::new();
+        for (key, counted) in &persons.counts {
+            let name: Vec<Option<String>> = (0..width)
+                .map(|position| {
+                    (key[position] != ALL)
+                        .then(|| self.codes[position].names[key[position] as usize].clone())
+                })
+                .collect();
+            match named.entry(name) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(counted.clone());
+                }
+                std::collections::btree_map::Entry::Occupied(mut slot) => {
+                    match (slot.get_mut(), counted) {
+                        (Persons::Ids(all), Persons::Ids(more)) => all.extend(more),
+                        (Persons::Rows(all), Persons::Rows(more)) => *all += more,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Some(named.into_iter().map(|(k, p)| (k, p.count())).collect())
     }
 }
 
@@ -526,6 +690,9 @@ pub fn compute(
                 sha256: scan.sha256,
             },
         );
+        for query in &mut running {
+            query.finish();
+        }
         let mut running = running.into_iter();
         for ((figure, _), mut query) in figure_queries.into_iter().zip(running.by_ref()) {
             let total = query.total;
