@@ -70,6 +70,9 @@ impl<'a> DataScan<'a> {
             }
             let text = match cell {
                 Cell::Text(text) => std::borrow::Cow::Borrowed(*text),
+                // Fewer than eight digits: nothing the detector looks for,
+                // known without writing the number out.
+                Cell::Integer(i) if i.unsigned_abs() < 10_000_000 => continue,
                 Cell::Integer(_) | Cell::Number(_) => std::borrow::Cow::Owned(cell.canonical()),
                 _ => continue,
             };
