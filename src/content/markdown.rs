@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 
@@ -166,12 +167,15 @@ pub fn render(
     };
     removed.extend(controls.iter().cloned());
     // Raw HTML is cleaned as part of the whole body, where its tags meet.
+    // Attributes written on a heading (`## Title {onclick=...}`) are raw
+    // HTML too: pulldown-cmark writes them into the tag as they are.
     let needs_cleaning = !input.sanitiser.is_trusting()
         && events.iter().any(|(event, _)| match event {
             Event::Html(_) | Event::InlineHtml(_) => true,
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 has_unsafe_scheme(dest_url)
             }
+            Event::Start(Tag::Heading { attrs, .. }) => !attrs.is_empty(),
             _ => false,
         });
 
@@ -241,6 +245,9 @@ fn unsafe_parts(
             {
                 vec![format!("the address `{dest_url}`")]
             }
+            Event::Start(Tag::Heading { attrs, .. }) if !attrs.is_empty() => {
+                findings(&heading_tag(attrs), input.frame_hosts)
+            }
             _ => continue,
         };
         if what.is_empty() {
@@ -255,6 +262,21 @@ fn unsafe_parts(
         });
     }
     found
+}
+
+/// A heading's `{key=value}` attributes written out as the start tag
+/// pulldown-cmark makes of them, for the sanitiser's findings.
+fn heading_tag(attrs: &[(CowStr<'_>, Option<CowStr<'_>>)]) -> String {
+    let mut tag = String::from("<h");
+    for (key, value) in attrs {
+        tag.push(' ');
+        tag.push_str(key);
+        if let Some(value) = value {
+            tag.push_str(&format!("=\"{value}\""));
+        }
+    }
+    tag.push('>');
+    tag
 }
 
 /// Invisible control characters in the text (pasted from a word processor,
@@ -296,9 +318,12 @@ fn place_statistics<'a>(
     events: Vec<(Event<'a>, Range<usize>)>,
     input: &MarkdownInput<'_>,
 ) -> (Vec<(Event<'a>, Range<usize>)>, Vec<Placement>) {
-    let pattern =
+    // Compiled once per process, not once per page.
+    static PATTERN: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r#"\{\{\s*(figure|table)\(\s*id\s*=\s*"([a-z0-9-]+)"\s*\)\s*\}\}"#)
-            .expect("a valid pattern");
+            .expect("a valid pattern")
+    });
+    let pattern = &*PATTERN;
     let mut out = Vec::with_capacity(events.len());
     let mut placements = Vec::new();
     let mut in_code = false;
@@ -926,6 +951,35 @@ mod tests {
         let (out, _) = run("Teks[^1].\n\n[^1]: Catatan.\n");
         assert!(out.html.contains(r#"id="catatan-1""#), "{}", out.html);
         assert!(out.anchors.contains(&"catatan-1".to_string()));
+    }
+
+    #[test]
+    fn heading_attributes_are_sanitised_and_reported() {
+        // Found by the markdown fuzz target's check of the output: heading
+        // attributes went into the page unsanitised, since a body without
+        // raw HTML skipped the sanitiser.
+        let (out, problems) =
+            run("## Judul {#judul .kelas onclick=alert(1) style=color:red}\n\nTeks.\n");
+        assert!(problems.is_empty());
+        assert!(
+            out.html.contains(r#"<h2 id="judul" class="kelas">"#),
+            "{}",
+            out.html
+        );
+        assert!(!out.html.contains("onclick"), "{}", out.html);
+        assert!(!out.html.contains("style"), "{}", out.html);
+        let removed: Vec<_> = out
+            .removed
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            removed,
+            [(
+                5,
+                "removed from the published page: an event handler attribute (on…=), a style attribute"
+            )]
+        );
     }
 
     #[test]

@@ -15,9 +15,18 @@ pub enum Reference {
     Sum(String),
 }
 
+/// The longest formula read, in characters: far more than any real one,
+/// and small enough that evaluating it takes no noticeable time.
+pub const MAX_LENGTH: usize = 2000;
+/// How deep parentheses may nest.
+pub const MAX_NESTING: usize = 32;
+/// How many signs (`+`, `-`, `!`) may follow each other.
+pub const MAX_SIGNS_IN_A_ROW: usize = 4;
+
 /// Splits a formula into evalexpr text with variables `v0`, `v1`, … and
 /// the references they stand for.
 pub fn parse(formula: &str) -> Result<(String, Vec<Reference>), String> {
+    check_length(formula)?;
     let mut out = String::with_capacity(formula.len());
     let mut references: Vec<Reference> = Vec::new();
     let mut rest = formula;
@@ -67,7 +76,60 @@ pub fn parse(formula: &str) -> Result<(String, Vec<Reference>), String> {
         return Err("a `}` has no `{`".into());
     }
     out.push_str(rest);
+    // Ids are replaced by now, so the hyphens in them are not signs.
+    check_shape(&out)?;
     Ok((decimal_literals(&out), references))
+}
+
+/// Refuses formulas evalexpr would take a long time or a deep stack over
+/// (found by fuzzing: thousands of signs in a row overflowed the stack of
+/// a build thread, and took seconds before that). First the length, as
+/// written.
+fn check_length(formula: &str) -> Result<(), String> {
+    let length = formula.chars().count();
+    if length > MAX_LENGTH {
+        return Err(format!(
+            "the formula is {length} characters long, more than the {MAX_LENGTH} kaca reads; declare parts of it as derived figures of their own and combine those"
+        ));
+    }
+    Ok(())
+}
+
+/// Then how deep the expression nests: parentheses, and signs in a row.
+fn check_shape(expression: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut signs = 0usize;
+    let mut most_signs = 0usize;
+    for c in expression.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match c {
+            '+' | '-' | '!' => {
+                signs += 1;
+                most_signs = most_signs.max(signs);
+            }
+            c if c.is_whitespace() => {}
+            _ => signs = 0,
+        }
+    }
+    if deepest > MAX_NESTING {
+        return Err(format!(
+            "parentheses nest {deepest} deep, more than the {MAX_NESTING} kaca reads; declare inner parts as derived figures of their own"
+        ));
+    }
+    if most_signs > MAX_SIGNS_IN_A_ROW {
+        return Err(format!(
+            "{most_signs} signs (`+`, `-`, `!`) follow each other; write at most {MAX_SIGNS_IN_A_ROW} in a row"
+        ));
+    }
+    Ok(())
 }
 
 /// Writes whole-number literals as decimals (`80` → `80.0`): values are
@@ -169,5 +231,46 @@ mod tests {
             "`{peserta-perempuan` is never closed with `}`"
         );
         assert!(parse("sum({a} + 1").is_err());
+    }
+
+    /// Found by fuzzing (`stats_declarations`): 3,000 `-` in a row
+    /// overflowed the stack of a build thread; 15,000 took 4.6 s.
+    #[test]
+    fn formulas_too_large_to_evaluate_safely_are_refused() {
+        let signs = format!("{}{{a}}", "-".repeat(3000));
+        assert_eq!(
+            parse(&signs[..1000]).unwrap_err(),
+            "1000 signs (`+`, `-`, `!`) follow each other; write at most 4 in a row"
+        );
+        assert!(parse("- -{a} + !!{b} - +{c}").is_ok());
+        // Hyphens inside ids are not signs.
+        assert!(parse("{a-----b} * 2").is_ok());
+        let nested = format!("{}{{a}}{}", "(".repeat(33), ")".repeat(33));
+        assert_eq!(
+            parse(&nested).unwrap_err(),
+            "parentheses nest 33 deep, more than the 32 kaca reads; declare inner parts as derived figures of their own"
+        );
+        assert!(parse(&format!("{}{{a}}{}", "(".repeat(32), ")".repeat(32))).is_ok());
+        let long = vec!["{a}"; 700].join(" + ");
+        assert!(
+            parse(&long)
+                .unwrap_err()
+                .starts_with("the formula is 4197 characters long")
+        );
+        // What is accepted evaluates quickly, also on a small thread stack.
+        let worst = format!(
+            "{}{}1{}",
+            "(----".repeat(MAX_NESTING),
+            "1 - ".repeat(200),
+            ")".repeat(MAX_NESTING)
+        );
+        let (expression, _) = parse(&worst).unwrap();
+        let evaluated = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || evaluate(&expression, &[]).is_ok())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(evaluated);
     }
 }
