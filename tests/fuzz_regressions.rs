@@ -60,9 +60,10 @@ fn stats_declarations_seeds_run_clean() {
     run_all("stats_declarations", kaca_fuzz::stats_declarations);
 }
 
-/// Found by the `markdown` target's check of its output: attributes written
-/// on a heading (`## Title {onclick=...}`) reached the page as written,
-/// because a body without raw HTML skipped the sanitiser.
+/// Seen while writing the `markdown` target's check of its output (which
+/// fails on this seed without the fix): attributes written on a heading
+/// (`## Title {onclick=...}`) reached the page as written, because a body
+/// without raw HTML skipped the sanitiser.
 #[test]
 fn heading_attributes_do_not_bypass_the_sanitiser() {
     let seed = kaca_fuzz::fuzz_dir()

@@ -955,9 +955,9 @@ mod tests {
 
     #[test]
     fn heading_attributes_are_sanitised_and_reported() {
-        // Found by the markdown fuzz target's check of the output: heading
-        // attributes went into the page unsanitised, since a body without
-        // raw HTML skipped the sanitiser.
+        // Seen while writing the markdown fuzz target's check of the
+        // output: heading attributes went into the page unsanitised, since
+        // a body without raw HTML skipped the sanitiser.
         let (out, problems) =
             run("## Judul {#judul .kelas onclick=alert(1) style=color:red}\n\nTeks.\n");
         assert!(problems.is_empty());
