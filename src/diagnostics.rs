@@ -241,10 +241,10 @@ const BINARY_SNIFF: usize = 8000;
 /// spreadsheet under a text name) is named as such; other text is named
 /// with its first bad byte and the encoding it seems to be in.
 pub fn text_from_bytes(bytes: Vec<u8>, shown: &Path) -> Result<String, Diagnostic> {
-    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => rest.to_vec(),
-        None => bytes,
-    };
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
     if let Some(nul) = head.iter().position(|&b| b == 0) {
         let (line, column) = position_of_byte(&bytes, nul);
