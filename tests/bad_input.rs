@@ -7,7 +7,8 @@
 //! not portable enough to commit).
 //!
 //! A case folder may also hold `case.toml`, for what a folder of files
-//! cannot say: `output = "content/situs"` runs a build that writes into
+//! cannot say: `base = "good/data"` starts from that good fixture, so the
+//! case holds only the files it breaks; `output = "content/situs"` runs a build that writes into
 //! that folder (relative to the site; `"/"` is the file system's root)
 //! instead of a check, and each `[[grow]]` table appends `text` repeated
 //! `times` times, then `then`, to `file` in the copy (huge lines and fields
@@ -34,6 +35,9 @@ const CASE: &str = "case.toml";
 #[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct CaseOptions {
+    /// A good fixture (`good/data`) the case starts from; the case's own
+    /// files replace or add to it, so a case holds only what is broken.
+    base: Option<String>,
     output: Option<String>,
     #[serde(default)]
     grow: Vec<Grow>,
@@ -90,11 +94,14 @@ fn every_bad_site_fails_with_its_expected_report() {
 fn run_case(case: &Path, bless: bool) -> Result<(), String> {
     let copy = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = copy.path().join("site");
+    let extra = case_options(case)?;
+    if let Some(base) = &extra.base {
+        common::copy_dir(&common::fixture(base), &root, &[]);
+    }
     common::copy_dir(case, &root, &[EXPECTED, SYMLINKS, CASE]);
     if !make_symlinks(case, &root)? {
         return Ok(());
     }
-    let extra = case_options(case)?;
     for grow in &extra.grow {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
