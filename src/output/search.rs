@@ -94,21 +94,24 @@ pub fn index_folder(site: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u
 }
 
 fn index(pages: &[(&str, &[u8])]) -> anyhow::Result<Vec<OutputFile>> {
-    // Pagefind's API is async only; one thread is enough to drive it (its
-    // parsing runs on tokio's blocking pool).
+    // Pagefind's API is async only; one thread is enough to drive it (the
+    // patched Pagefind in vendor/pagefind parses the pages on rayon's pool,
+    // in the order given, and compresses the index files there too).
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     runtime.block_on(async {
         let options = PagefindServiceConfig::builder().build();
         let mut index = PagefindIndex::new(Some(options))?;
-        for (path, html) in pages {
-            let url = page_url(path);
-            let html = String::from_utf8_lossy(html).into_owned();
-            index
-                .add_html_file(Some((*path).to_string()), Some(url), html)
-                .await
-                .map_err(|error| anyhow::anyhow!("{path}: {error:#}"))?;
+        let files = pages
+            .iter()
+            .map(|(path, html)| {
+                let html = String::from_utf8_lossy(html).into_owned();
+                (Some((*path).to_string()), Some(page_url(path)), html)
+            })
+            .collect();
+        for ((path, _), result) in pages.iter().zip(index.add_html_files(files).await?) {
+            result.map_err(|error| anyhow::anyhow!("{path}: {error:#}"))?;
         }
-        let files = index.get_files().await?;
+        let files = index.into_files().await?;
         let mut out: Vec<OutputFile> = files
             .into_iter()
             .filter(|file| !is_unused_interface(&file.filename))
