@@ -201,6 +201,12 @@ fn run_stages(
         search_index: options.search_index,
     });
     let mut files = render::render(site.clone(), diagnostics);
+    timings.push(("render", clock.lap()));
+    if site.config.search.enabled && site.search_index && !diagnostics.has_errors() {
+        let index = output::search::files(&files, diagnostics);
+        files.extend(index);
+        timings.push(("search", clock.lap()));
+    }
     let read_during_build: Vec<(String, String)> = site
         .package
         .iter()
@@ -230,7 +236,7 @@ fn run_stages(
     }
     output::check_unique_outputs(&files, diagnostics);
     output::check_internal_links(&site.content, &files, diagnostics);
-    timings.push(("render", clock.lap()));
+    timings.push(("check", clock.lap()));
     if diagnostics.has_errors() {
         return None;
     }

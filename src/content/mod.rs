@@ -398,13 +398,15 @@ pub fn load(
             );
         }
     }
-    let mut sections_in_order: Vec<&Parsed> = files_ok
-        .iter()
-        .filter(|p| p.kind == Kind::Section)
+    let mut sections_in_order: Vec<usize> = (0..files_ok.len())
+        .filter(|&i| files_ok[i].kind == Kind::Section)
         .collect();
-    sections_in_order
-        .sort_by(|a, b| (a.dir.len(), &a.dir, &a.lang).cmp(&(b.dir.len(), &b.dir, &b.lang)));
-    for parsed in sections_in_order {
+    sections_in_order.sort_by(|&a, &b| {
+        let (a, b) = (&files_ok[a], &files_ok[b]);
+        (a.dir.len(), &a.dir, &a.lang).cmp(&(b.dir.len(), &b.dir, &b.lang))
+    });
+    for index in sections_in_order {
+        let parsed = &mut files_ok[index];
         let Meta::Section(meta) = &parsed.meta else {
             continue;
         };
@@ -434,7 +436,7 @@ pub fn load(
         );
         bodies.push((
             Target::Section(index),
-            parsed.body.clone(),
+            std::mem::take(&mut parsed.body),
             parsed.body_line,
             parsed.content_path.clone(),
         ));
@@ -455,7 +457,7 @@ pub fn load(
         content.sections[parent].subsections.push(index);
     }
 
-    for parsed in files_ok.iter().filter(|p| p.kind != Kind::Section) {
+    for parsed in files_ok.iter_mut().filter(|p| p.kind != Kind::Section) {
         let Meta::Page(meta, slug, custom_path) = &parsed.meta else {
             continue;
         };
@@ -528,7 +530,7 @@ pub fn load(
         );
         bodies.push((
             Target::Page(index),
-            parsed.body.clone(),
+            std::mem::take(&mut parsed.body),
             parsed.body_line,
             parsed.content_path.clone(),
         ));

@@ -3,6 +3,7 @@
 //! the newest pages per language and per programme. Everything is derived
 //! from the content, never from the clock, so builds stay byte-identical.
 
+use rayon::prelude::*;
 use std::fmt::Write;
 
 use crate::content::Page;
@@ -116,9 +117,7 @@ fn sitemaps(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
 /// Whether `needle` occurs in `haystack` (redirect pages are left out of
 /// the sitemap: search engines should index where they point).
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// RFC 3339 time of a page date (midnight UTC when it has no time).
@@ -149,8 +148,16 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
             &pages,
         ));
     }
-    for taxonomy in &content.taxonomies {
-        for term in &taxonomy.terms {
+    // One feed per taxonomy term: thousands on a large portal, each
+    // independent of the others.
+    let terms: Vec<_> = content
+        .taxonomies
+        .iter()
+        .flat_map(|taxonomy| taxonomy.terms.iter().map(move |term| (taxonomy, term)))
+        .collect();
+    let term_feeds: Vec<OutputFile> = terms
+        .par_iter()
+        .filter_map(|(taxonomy, term)| {
             let pages: Vec<usize> = term
                 .pages
                 .iter()
@@ -158,21 +165,22 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
                 .filter(|&i| content.pages[i].meta.date.is_some())
                 .collect();
             if pages.is_empty() {
-                continue;
+                return None;
             }
             let title = match site.config.language(&taxonomy.lang) {
                 Some(language) => format!("{} · {}", term.name, language.title),
                 None => term.name.clone(),
             };
-            out.push(feed(
+            Some(feed(
                 shared,
                 &format!("{}atom.xml", term.path),
                 &title,
                 &term.path,
                 &pages,
-            ));
-        }
-    }
+            ))
+        })
+        .collect();
+    out.extend(term_feeds);
     out
 }
 

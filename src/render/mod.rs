@@ -258,10 +258,6 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     let feeds = crate::output::feeds::files(&shared, &outputs);
     outputs.extend(feeds);
     outputs.extend(crate::output::catalog::files(&shared));
-    if site.config.search.enabled && site.search_index {
-        let index = crate::output::search::files(&outputs, diagnostics);
-        outputs.extend(index);
-    }
     outputs
 }
 
