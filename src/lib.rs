@@ -85,13 +85,76 @@ pub struct BuildSummary {
     pub timings: Vec<(&'static str, Duration)>,
     /// What the privacy guard scanned and hid.
     pub privacy: Vec<String>,
+    /// Pages and lists rendered from their templates, and (in a
+    /// [`Session`]) kept from the last build because nothing they show
+    /// changed.
+    pub templates_rendered: usize,
+    pub templates_kept: usize,
+}
+
+/// What `kaca serve` keeps from one build to the next, so that an edit
+/// costs about what it changed: parsed and rendered content files, the
+/// statistics, what each template read, and what the output folder holds.
+#[derive(Default)]
+pub struct Session {
+    content: Option<content::cache::ContentCache>,
+    data: Option<SessionData>,
+    render: Option<render::RenderMemo>,
+    written: Option<output::Written>,
+}
+
+struct SessionData {
+    package: Option<data::package::Package>,
+    statistics: stats::Statistics,
+    privacy: privacy::Report,
+}
+
+/// What changed since the session's last build, as far as the caller
+/// knows (the file watcher does).
+/// Ordered from least to most: a rebuild after several changes takes the
+/// largest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Changed {
+    /// Only markdown files under `content/`: the statistics are kept, and
+    /// only templates that read something that changed are rendered.
+    Markdown,
+    /// Anything else, or not known: all is computed and rendered again
+    /// (unchanged content files are still not parsed again).
+    Other,
+    /// `site.toml`: nothing is kept.
+    Config,
 }
 
 /// Runs the whole pipeline. Writes nothing unless every stage succeeded.
 pub fn build(options: &BuildOptions) -> BuildOutcome {
+    build_with(options, None)
+}
+
+/// [`build`] within a [`Session`]: reuses what it can of the last build,
+/// writes only files that changed (into a folder this session wrote), and
+/// leaves out the build manifest. For `kaca serve`.
+pub fn build_in_session(
+    options: &BuildOptions,
+    session: &mut Session,
+    changed: Changed,
+) -> BuildOutcome {
+    if changed == Changed::Config {
+        *session = Session {
+            written: session.written.take(),
+            ..Session::default()
+        };
+    }
+    if changed != Changed::Markdown {
+        session.data = None;
+        session.render = None;
+    }
+    build_with(options, Some(session))
+}
+
+fn build_with(options: &BuildOptions, session: Option<&mut Session>) -> BuildOutcome {
     let mut diagnostics = Diagnostics::new();
     let mut timings = Vec::new();
-    let summary = run_stages(options, &mut diagnostics, &mut timings);
+    let summary = run_stages(options, session, &mut diagnostics, &mut timings);
     let summary = if diagnostics.has_errors() {
         None
     } else {
@@ -105,6 +168,7 @@ pub fn build(options: &BuildOptions) -> BuildOutcome {
 
 fn run_stages(
     options: &BuildOptions,
+    mut session: Option<&mut Session>,
     diagnostics: &mut Diagnostics,
     timings: &mut Vec<(&'static str, Duration)>,
 ) -> Option<BuildSummary> {
@@ -141,14 +205,19 @@ fn run_stages(
 
     let theme = render::theme::load(root, &config, diagnostics);
     timings.push(("theme", clock.lap()));
-    let content = content::load(
+    let mut content = content::load(
         root,
         &config,
         &content::LoadOptions {
             drafts: options.drafts,
+            keep_cache: session.is_some(),
         },
+        session.as_ref().and_then(|s| s.content.as_ref()),
         diagnostics,
     );
+    if let Some(session) = session.as_deref_mut() {
+        session.content = content.cache.take();
+    }
     timings.push(("content", clock.lap()));
 
     let package = data::package::load(root, diagnostics);
@@ -167,20 +236,48 @@ fn run_stages(
         diagnostics,
     );
     timings.push(("declare", clock.lap()));
-    let mut statistics = match &package {
-        Some(package) => {
-            let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
-            stats::compute(package, &declarations, &detector, diagnostics)
+    // Within a session, only markdown changed since the last build: its
+    // statistics, already protected, still hold.
+    let kept = session.as_ref().and_then(|s| s.data.as_ref()).map(|data| {
+        (
+            data.package.clone(),
+            data.statistics.clone(),
+            data.privacy.clone(),
+        )
+    });
+    let (package, statistics, mut privacy_report) = match kept {
+        Some(kept) => {
+            stats::check_placements(&content, &kept.1, &declarations.broken, diagnostics);
+            timings.push(("compute", clock.lap()));
+            kept
         }
-        None => stats::Statistics::default(),
-    };
-    stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);
-    timings.push(("compute", clock.lap()));
+        None => {
+            let mut statistics = match &package {
+                Some(package) => {
+                    let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
+                    stats::compute(package, &declarations, &detector, diagnostics)
+                }
+                None => stats::Statistics::default(),
+            };
+            stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);
+            timings.push(("compute", clock.lap()));
 
-    // Before anything is rendered: hide what could identify a person.
-    let mut privacy_report = match &package {
-        Some(package) => privacy::protect(&mut statistics, package, &config, diagnostics),
-        None => privacy::Report::default(),
+            // Before anything is rendered: hide what could identify a person.
+            let privacy_report = match &package {
+                Some(package) => privacy::protect(&mut statistics, package, &config, diagnostics),
+                None => privacy::Report::default(),
+            };
+            if let Some(session) = session.as_deref_mut()
+                && !diagnostics.has_errors()
+            {
+                session.data = Some(SessionData {
+                    package: package.clone(),
+                    statistics: statistics.clone(),
+                    privacy: privacy_report.clone(),
+                });
+            }
+            (package, statistics, privacy_report)
+        }
     };
     privacy_report.lines.insert(
         0,
@@ -200,7 +297,17 @@ fn run_stages(
         source_date: options.source_date,
         search_index: options.search_index,
     });
-    let mut files = render::render(site.clone(), diagnostics);
+    let since = match session.as_deref_mut() {
+        None => render::Since::Nothing,
+        Some(session) => match session.render.take() {
+            Some(memo) => render::Since::Last(memo),
+            None => render::Since::Start,
+        },
+    };
+    let rendered = render::render(site.clone(), since, diagnostics);
+    let (templates_rendered, templates_kept) = (rendered.rendered_jobs, rendered.kept_jobs);
+    let mut files = rendered.files;
+    let memo = rendered.memo;
     timings.push(("render", clock.lap()));
     if site.config.search.enabled && site.search_index && !diagnostics.has_errors() {
         let index = output::search::files(&files, diagnostics);
@@ -222,17 +329,21 @@ fn run_stages(
             Some((path, format!("sha256:{}", facts.sha256)))
         })
         .collect();
-    match output::manifest::file(
-        root,
-        &site.config.theme,
-        &site.config.base_url,
-        options.source_date,
-        &site.content.draft_paths,
-        &read_during_build,
-        &files,
-    ) {
-        Ok(manifest) => files.push(manifest),
-        Err(problem) => diagnostics.push(problem),
+    // A preview needs no manifest, and hashing every file after every
+    // keystroke would cost more than the edit.
+    if session.is_none() {
+        match output::manifest::file(
+            root,
+            &site.config.theme,
+            &site.config.base_url,
+            options.source_date,
+            &site.content.draft_paths,
+            &read_during_build,
+            &files,
+        ) {
+            Ok(manifest) => files.push(manifest),
+            Err(problem) => diagnostics.push(problem),
+        }
     }
     output::check_unique_outputs(&files, diagnostics);
     output::check_internal_links(&site.content, &files, diagnostics);
@@ -242,11 +353,31 @@ fn run_stages(
     }
 
     if let Some(output) = &output {
-        if let Err(problem) = output::write(output, &files) {
+        let written = session.as_deref_mut().and_then(|s| s.written.as_mut());
+        let result = match written {
+            Some(written) => output::write_changed(output, &files, written).map(|_| ()),
+            None => output::write(output, &files).map(|()| {
+                if let Some(session) = session.as_deref_mut() {
+                    session.written = Some(output::fingerprints(&files));
+                }
+            }),
+        };
+        if let Err(problem) = result {
             diagnostics.push(problem);
+            if let Some(session) = session.as_deref_mut() {
+                // The folder may hold part of this build: write it whole next time.
+                session.written = None;
+            }
             return None;
         }
         timings.push(("write", clock.lap()));
+    }
+    let file_count = files.len();
+    if let Some(session) = session
+        && let Some(mut memo) = memo
+    {
+        memo.keep_outputs(files);
+        session.render = Some(memo);
     }
 
     let pages = site
@@ -265,10 +396,12 @@ fn run_stages(
         .collect();
     Some(BuildSummary {
         pages,
-        files: files.len(),
+        files: file_count,
         output,
         timings: std::mem::take(timings),
         privacy: privacy_report.lines,
+        templates_rendered,
+        templates_kept,
     })
 }
 

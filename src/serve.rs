@@ -21,8 +21,9 @@ use crate::BuildOptions;
 /// Live-reload requests wait at most this long for a new build.
 const POLL_WAIT: Duration = Duration::from_secs(25);
 /// Changes arriving this close together are one rebuild (editors write a
-/// file in several steps).
-const SETTLE: Duration = Duration::from_millis(150);
+/// file in several steps). Short: it is part of the time between saving
+/// and seeing; a rebuild started too early is followed by another.
+const SETTLE: Duration = Duration::from_millis(30);
 /// Quiet time after the last rebuild before the search index is rebuilt:
 /// indexing a large site takes seconds, and a saved page must show at once.
 const SEARCH_SETTLE: Duration = Duration::from_secs(2);
@@ -52,6 +53,10 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
         );
     }
     let (server, port) = bind(interface, port)?;
+    // Watched paths come back as they were given: absolute ones compare
+    // with the paths of changes whatever the working folder.
+    let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let root = canonical.as_path();
     let host = if interface.contains(':') {
         format!("[{interface}]")
     } else {
@@ -83,7 +88,8 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
     });
     let indexer_shared = shared.clone();
     std::thread::spawn(move || index_search(&reindex_requests, &indexer_shared));
-    rebuild(&options, &shared);
+    let mut session = crate::Session::default();
+    rebuild(&options, &mut session, crate::Changed::Config, &shared);
 
     let scratch_path = scratch.path().to_path_buf();
     ctrlc::set_handler(move || {
@@ -109,7 +115,7 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
             )
             && event.paths.iter().any(|p| !is_editor_scratch(p))
         {
-            let _ = events.send(());
+            let _ = events.send(event.paths);
         }
     })
     .context("cannot watch the portal's files for changes")?;
@@ -122,12 +128,15 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
     let rebuild_shared = shared.clone();
     let rebuild_root = root.to_path_buf();
     std::thread::spawn(move || {
-        while changes.recv().is_ok() {
-            while changes.recv_timeout(SETTLE).is_ok() {}
+        while let Ok(paths) = changes.recv() {
+            let mut changed = classify(&rebuild_root, &paths);
+            while let Ok(paths) = changes.recv_timeout(SETTLE) {
+                changed = changed.max(classify(&rebuild_root, &paths));
+            }
             // A source folder created after start (say templates/) is
             // watched from its first change on.
             watch_sources(&mut watcher, &rebuild_root, &mut watched);
-            rebuild(&options, &rebuild_shared);
+            rebuild(&options, &mut session, changed, &rebuild_shared);
         }
     });
 
@@ -172,6 +181,27 @@ fn watch_sources(
             watched.push(path);
         }
     }
+}
+
+/// What a set of changed paths means for the next build: only markdown
+/// under `content/` lets it keep the statistics and unchanged pages.
+fn classify(root: &Path, paths: &[PathBuf]) -> crate::Changed {
+    let content = root.join(crate::content::CONTENT_DIR);
+    let config = root.join(crate::config::CONFIG_FILE);
+    paths
+        .iter()
+        .filter(|path| !is_editor_scratch(path))
+        .map(|path| {
+            if *path == config {
+                crate::Changed::Config
+            } else if path.starts_with(&content) && path.extension().is_some_and(|e| e == "md") {
+                crate::Changed::Markdown
+            } else {
+                crate::Changed::Other
+            }
+        })
+        .max()
+        .unwrap_or(crate::Changed::Markdown)
 }
 
 /// Swap files, backups and lock files that editors write beside a file.
@@ -229,19 +259,33 @@ fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
     }
 }
 
-fn rebuild(options: &BuildOptions, shared: &Shared) {
+fn rebuild(
+    options: &BuildOptions,
+    session: &mut crate::Session,
+    changed: crate::Changed,
+    shared: &Shared,
+) {
     let started = std::time::Instant::now();
-    let outcome = crate::build(options);
+    let outcome = crate::build_in_session(options, session, changed);
     let report = outcome.diagnostics.report();
     let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
     if outcome.succeeded() {
         if !report.is_empty() {
             eprint!("{report}");
         }
-        println!(
-            "Rebuilt in {:.0} ms.",
-            started.elapsed().as_secs_f64() * 1000.0
-        );
+        let kept = outcome.summary.as_ref().map_or(0, |s| s.templates_kept);
+        let rendered = outcome.summary.as_ref().map_or(0, |s| s.templates_rendered);
+        if kept > 0 {
+            println!(
+                "Rebuilt in {:.0} ms ({rendered} pages rendered again, {kept} unchanged).",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        } else {
+            println!(
+                "Rebuilt in {:.0} ms.",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         status.error = None;
         let _ = shared
             .reindex

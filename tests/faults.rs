@@ -26,6 +26,7 @@ fn build(root: &Path) -> (Duration, Duration, Duration) {
         .arg(root)
         .args(["build", "--verbose"])
         .env_remove("SOURCE_DATE_EPOCH")
+        .env("KACA_FAULT_PAUSE_WRITING_MS", WRITE_PAUSE_MS)
         .output()
         .expect("run kaca");
     let total = started.elapsed();
@@ -59,6 +60,11 @@ fn leftovers(root: &Path) -> Vec<String> {
         .collect()
 }
 
+/// How long the write stage stops halfway in these builds (debug builds
+/// only, see `pause_for_fault_tests` in src/output/mod.rs): a window wide
+/// enough to kill a build in, whatever the machine's load.
+const WRITE_PAUSE_MS: &str = "400";
+
 /// A small fixed-seed generator (xorshift): the kill points differ from
 /// one another but are the same on every run.
 struct Points(u64);
@@ -80,6 +86,7 @@ fn kill_build_after(root: &Path, delay: Duration) -> bool {
         .arg(root)
         .arg("build")
         .env_remove("SOURCE_DATE_EPOCH")
+        .env("KACA_FAULT_PAUSE_WRITING_MS", WRITE_PAUSE_MS)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

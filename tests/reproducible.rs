@@ -12,7 +12,16 @@ use common::{read, sha256_hex};
 
 /// The example portal's own files, without build products or VCS data.
 const SKIP: &[&str] = &[
-    "target", ".git", "public", "scripts", "tests", "src", "bench", "fuzz",
+    "target",
+    ".git",
+    "public",
+    "scripts",
+    "tests",
+    "src",
+    "bench",
+    "fuzz",
+    "vendor",
+    "node_modules",
 ];
 
 fn copy_example(into: &Path) -> PathBuf {

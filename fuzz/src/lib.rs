@@ -60,7 +60,11 @@ pub fn front_matter(data: &[u8]) {
     write(root, SLOTS[slot], file);
     let mut diagnostics = Diagnostics::new();
     let drafts = selector & 0x80 != 0;
-    let _content = kaca::content::load(root, config, &LoadOptions { drafts }, &mut diagnostics);
+    let options = LoadOptions {
+        drafts,
+        keep_cache: false,
+    };
+    let _content = kaca::content::load(root, config, &options, None, &mut diagnostics);
     check_positions(&diagnostics);
 }
 
@@ -114,7 +118,11 @@ pub fn markdown(data: &[u8]) {
     let content = kaca::content::load(
         root,
         config,
-        &LoadOptions { drafts: false },
+        &LoadOptions {
+            drafts: false,
+            keep_cache: false,
+        },
+        None,
         &mut diagnostics,
     );
     kaca::stats::check_placements(
@@ -215,7 +223,11 @@ pub fn stats_declarations(data: &[u8]) {
         let content = kaca::content::load(
             &root,
             &config,
-            &LoadOptions { drafts: false },
+            &LoadOptions {
+                drafts: false,
+                keep_cache: false,
+            },
+            None,
             &mut diagnostics,
         );
         let Loaded::Package(package) = kaca::data::package::load(&root, &mut diagnostics) else {
@@ -317,7 +329,11 @@ fn check_content(root: &Path, config: &Config) {
     kaca::content::load(
         root,
         config,
-        &LoadOptions { drafts: false },
+        &LoadOptions {
+            drafts: false,
+            keep_cache: false,
+        },
+        None,
         &mut diagnostics,
     );
     if !diagnostics.is_empty() {

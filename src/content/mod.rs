@@ -8,6 +8,7 @@
 //! translation of `name.md`, a folder with `index.md` is a page with its
 //! own files beside it.
 
+pub mod cache;
 pub mod front_matter;
 pub mod markdown;
 pub mod sanitise;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
@@ -50,7 +52,7 @@ impl SortBy {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageMeta {
     pub title: String,
     pub description: Option<String>,
@@ -68,7 +70,7 @@ pub struct PageMeta {
     pub lines: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SectionMeta {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -108,7 +110,7 @@ pub struct Page {
     pub path: String,
     pub section: usize,
     pub meta: PageMeta,
-    pub body: RenderedMarkdown,
+    pub body: Arc<RenderedMarkdown>,
     /// Files beside a bundle page's `index.md`, copied into its folder:
     /// (source file, path below the page's folder).
     pub assets: Vec<(PathBuf, String)>,
@@ -128,7 +130,7 @@ pub struct Section {
     /// transparent subsections.
     pub pages: Vec<usize>,
     pub meta: SectionMeta,
-    pub body: RenderedMarkdown,
+    pub body: Arc<RenderedMarkdown>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +187,8 @@ pub struct Content {
     files: HashSet<String>,
     /// Folders of bundle pages (holding `index.md`).
     bundle_dirs: Vec<String>,
+    /// What the next load may reuse, when [`LoadOptions::keep_cache`].
+    pub cache: Option<cache::ContentCache>,
 }
 
 impl Content {
@@ -249,6 +253,9 @@ fn split_language(path: &str, config: &Config) -> (String, Option<String>) {
 
 pub struct LoadOptions {
     pub drafts: bool,
+    /// Keep what this load parsed and rendered in [`Content::cache`] for the
+    /// next one (`kaca serve`).
+    pub keep_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +267,7 @@ enum Kind {
 }
 
 /// A markdown file after reading and front matter, before markdown.
+#[derive(Clone)]
 struct Parsed {
     file: PathBuf,
     /// Under `content/`, with `/`.
@@ -271,24 +279,29 @@ struct Parsed {
     lang: String,
     /// File stem without language, for the default slug.
     stem: String,
-    body: String,
+    body: Arc<str>,
     body_line: usize,
     meta: Meta,
 }
 
+#[derive(Clone)]
 enum Meta {
     Page(PageMeta, Option<String>, Option<String>),
     Section(SectionMeta),
 }
 
+/// Loads every file under `content/`. With `previous` (what the last load
+/// left in [`Content::cache`]), files and bodies that have not changed are
+/// taken from it instead of being read and rendered again.
 pub fn load(
     root: &Path,
     config: &Config,
     options: &LoadOptions,
+    previous: Option<&cache::ContentCache>,
     diagnostics: &mut Diagnostics,
 ) -> Content {
     let content_dir = root.join(CONTENT_DIR);
-    let files = walk(root, &content_dir, diagnostics);
+    let files = walk(root, &content_dir, options.keep_cache, diagnostics);
 
     let bundle_dirs: Vec<String> = files
         .iter()
@@ -306,8 +319,26 @@ pub fn load(
     let detector = crate::privacy::identifiers::Detector::new(&config.privacy.allow);
     let parsed: Vec<ParseOutcome> = markdown_files
         .par_iter()
-        .map(|file| parse_file(root, file, config, &detector))
+        .map(|file| {
+            let cached = previous
+                .zip(file.stamp)
+                .and_then(|(cache, stamp)| cache.parsed.get(&file.absolute).map(|c| (c, stamp)))
+                .filter(|((cached_stamp, _), stamp)| cached_stamp == stamp);
+            match cached {
+                Some(((_, outcome), _)) => outcome.clone(),
+                None => parse_file(root, file, config, &detector),
+            }
+        })
         .collect();
+    let mut next_cache = options.keep_cache.then(cache::ContentCache::new);
+    if let Some(next) = &mut next_cache {
+        for (file, outcome) in markdown_files.iter().zip(&parsed) {
+            if let Some(stamp) = file.stamp {
+                next.parsed
+                    .insert(file.absolute.clone(), (stamp, outcome.clone()));
+            }
+        }
+    }
     let mut files_ok = Vec::new();
     let mut broken_keys = HashSet::new();
     for ((result, found), file) in parsed.into_iter().zip(&markdown_files) {
@@ -371,7 +402,7 @@ pub fn load(
         ..Content::default()
     };
     let mut seen_keys: HashMap<(String, String), PathBuf> = HashMap::new();
-    let mut bodies: Vec<(Target, String, usize, String)> = Vec::new();
+    let mut bodies: Vec<(Target, Arc<str>, usize, String)> = Vec::new();
 
     // Sections first (home sections for every language, made if missing),
     // so pages can find their section.
@@ -390,7 +421,7 @@ pub fn load(
                 subsections: Vec::new(),
                 pages: Vec::new(),
                 meta: default_section_meta(),
-                body: RenderedMarkdown::default(),
+                body: Arc::default(),
             });
             content.by_key.insert(
                 ("_index.md".into(), language.code.clone()),
@@ -428,7 +459,7 @@ pub fn load(
             subsections: Vec::new(),
             pages: Vec::new(),
             meta: meta.clone(),
-            body: RenderedMarkdown::default(),
+            body: Arc::default(),
         });
         content.by_key.insert(
             (parsed.key.clone(), parsed.lang.clone()),
@@ -436,7 +467,7 @@ pub fn load(
         );
         bodies.push((
             Target::Section(index),
-            std::mem::take(&mut parsed.body),
+            parsed.body.clone(),
             parsed.body_line,
             parsed.content_path.clone(),
         ));
@@ -521,7 +552,7 @@ pub fn load(
             path,
             section,
             meta: meta.clone(),
-            body: RenderedMarkdown::default(),
+            body: Arc::default(),
             assets,
         });
         content.by_key.insert(
@@ -530,7 +561,7 @@ pub fn load(
         );
         bodies.push((
             Target::Page(index),
-            std::mem::take(&mut parsed.body),
+            parsed.body.clone(),
             parsed.body_line,
             parsed.content_path.clone(),
         ));
@@ -546,7 +577,15 @@ pub fn load(
         }
     }
 
-    render_bodies(&mut content, bodies, config, diagnostics);
+    render_bodies(
+        &mut content,
+        bodies,
+        config,
+        previous,
+        next_cache.as_mut(),
+        diagnostics,
+    );
+    content.cache = next_cache;
     check_fragments(&content, config, diagnostics);
     attach_pages(&mut content);
     content.taxonomies = collect_taxonomies(&content, config);
@@ -581,11 +620,18 @@ fn check_unique(
 struct WalkedFile {
     absolute: PathBuf,
     content_path: String,
+    /// Size and modification time, when a cache will compare them.
+    stamp: Option<cache::FileStamp>,
 }
 
 /// Lists every file under `content/`, skipping hidden ones. Symbolic links
 /// are followed, and a link loop is reported instead of followed forever.
-fn walk(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<WalkedFile> {
+fn walk(
+    root: &Path,
+    content_dir: &Path,
+    stamps: bool,
+    diagnostics: &mut Diagnostics,
+) -> Vec<WalkedFile> {
     let mut files = Vec::new();
     if !content_dir.is_dir() {
         diagnostics.push(
@@ -649,9 +695,15 @@ fn walk(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<W
             );
             continue;
         };
+        let stamp = if stamps {
+            entry.metadata().ok().map(|m| cache::FileStamp::of(&m))
+        } else {
+            None
+        };
         files.push(WalkedFile {
             absolute: entry.path().to_path_buf(),
             content_path,
+            stamp,
         });
     }
     files
@@ -925,7 +977,7 @@ fn parse_text(
             })
             .collect());
     }
-    let body = split.body.to_string();
+    let body: Arc<str> = Arc::from(split.body);
     let body_line = split.body_line;
     Ok(Parsed {
         file: relative,
@@ -1119,13 +1171,22 @@ impl ResolveLink for Resolver<'_> {
 
 fn render_bodies(
     content: &mut Content,
-    bodies: Vec<(Target, String, usize, String)>,
+    bodies: Vec<(Target, Arc<str>, usize, String)>,
     config: &Config,
+    previous: Option<&cache::ContentCache>,
+    next_cache: Option<&mut cache::ContentCache>,
     diagnostics: &mut Diagnostics,
 ) {
     let site_anchors = AnchorLinks::parse(config.markdown.insert_anchor_links.as_deref());
     let sanitiser = sanitise::Sanitiser::new(&config.markdown);
-    let results: Vec<(Target, RenderedMarkdown, Vec<Diagnostic>)> = bodies
+    let keep = next_cache.is_some();
+    type Rendered = (
+        Target,
+        Arc<RenderedMarkdown>,
+        Vec<Diagnostic>,
+        Option<(String, cache::CachedBody)>,
+    );
+    let results: Vec<Rendered> = bodies
         .par_iter()
         .map(|(target, body, body_line, content_path)| {
             let (lang, file, anchors) = match *target {
@@ -1161,6 +1222,35 @@ fn render_bodies(
                 lang,
                 bundle,
             };
+            let inputs = keep.then(|| cache::BodyInputs {
+                text: body.clone(),
+                first_line: *body_line,
+                lang: lang.clone(),
+                file: file.clone(),
+                anchors,
+            });
+            if let (Some(inputs), Some(cached)) = (
+                &inputs,
+                previous.and_then(|cache| cache.bodies.get(content_path)),
+            ) && cached.still_holds(inputs, &resolver)
+            {
+                let entry = cache::CachedBody {
+                    inputs: inputs.clone(),
+                    lookups: cached.lookups.clone(),
+                    rendered: cached.rendered.clone(),
+                    diagnostics: cached.diagnostics.clone(),
+                };
+                return (
+                    *target,
+                    cached.rendered.clone(),
+                    cached.diagnostics.clone(),
+                    Some((content_path.clone(), entry)),
+                );
+            }
+            let recording = cache::Recording {
+                inner: &resolver,
+                lookups: Default::default(),
+            };
             let input = MarkdownInput {
                 text: body,
                 first_line: *body_line,
@@ -1169,8 +1259,12 @@ fn render_bodies(
                 sanitiser: &sanitiser,
                 frame_hosts: &config.markdown.iframe_hosts,
             };
-            let (rendered, problems) = markdown::render(&input, &resolver);
-            let diagnostics = problems
+            let (rendered, problems) = if keep {
+                markdown::render(&input, &recording)
+            } else {
+                markdown::render(&input, &resolver)
+            };
+            let diagnostics: Vec<Diagnostic> = problems
                 .into_iter()
                 .map(|p| {
                     Diagnostic::error(Some(Location::at(file, p.line, p.column)), p.message)
@@ -1184,11 +1278,27 @@ fn render_bodies(
                     .with_hint(p.hint.clone())
                 }))
                 .collect();
-            (*target, rendered, diagnostics)
+            let rendered = Arc::new(rendered);
+            let entry = inputs.map(|inputs| {
+                (
+                    content_path.clone(),
+                    cache::CachedBody {
+                        inputs,
+                        lookups: recording.lookups.into_inner(),
+                        rendered: rendered.clone(),
+                        diagnostics: diagnostics.clone(),
+                    },
+                )
+            });
+            (*target, rendered, diagnostics, entry)
         })
         .collect();
-    for (target, rendered, problems) in results {
+    let mut next_cache = next_cache;
+    for (target, rendered, problems, entry) in results {
         diagnostics.extend(problems);
+        if let (Some(next), Some((path, entry))) = (next_cache.as_deref_mut(), entry) {
+            next.bodies.insert(path, entry);
+        }
         match target {
             Target::Page(i) => content.pages[i].body = rendered,
             Target::Section(i) => content.sections[i].body = rendered,

@@ -192,6 +192,79 @@ pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
     result
 }
 
+/// What an output folder written by [`write_changed`] holds: each file's
+/// path and a fingerprint of its contents.
+pub type Written = rustc_hash::FxHashMap<String, u64>;
+
+/// Fingerprints of `files` as [`write_changed`] compares them.
+pub fn fingerprints(files: &[OutputFile]) -> Written {
+    files
+        .par_iter()
+        .map(|file| (file.path.clone(), fingerprint(file)))
+        .collect()
+}
+
+fn fingerprint(file: &OutputFile) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    match &file.contents {
+        Contents::Bytes(bytes) => bytes.hash(&mut hasher),
+        // A copy is as new as its source.
+        Contents::Copy(source) => {
+            source.hash(&mut hasher);
+            if let Ok(metadata) = std::fs::metadata(source) {
+                metadata.len().hash(&mut hasher);
+                metadata.modified().ok().hash(&mut hasher);
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// Brings a folder that holds `written` up to `files`: writes only the
+/// files that differ, each through a temporary file and a rename (a reader
+/// sees the old file or the new one), and deletes files that are gone.
+/// For `kaca serve`'s private folder, where a whole-folder swap after
+/// every keystroke would rewrite thousands of unchanged files.
+pub fn write_changed(
+    output: &Path,
+    files: &[OutputFile],
+    written: &mut Written,
+) -> Result<usize, Diagnostic> {
+    let io_error = |path: &Path, error: std::io::Error| {
+        Diagnostic::error(None, format!("cannot write `{}`: {error}", path.display()))
+    };
+    let now = fingerprints(files);
+    let changed: Vec<&OutputFile> = files
+        .iter()
+        .filter(|file| written.get(&file.path) != now.get(&file.path))
+        .collect();
+    changed.par_iter().try_for_each(|file| {
+        let path = output.join(&file.path);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
+        }
+        let temporary = path.with_file_name(format!(
+            ".{}.kaca-new",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        match &file.contents {
+            Contents::Bytes(bytes) => std::fs::write(&temporary, bytes),
+            Contents::Copy(source) => std::fs::copy(source, &temporary).map(|_| ()),
+        }
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|e| io_error(&path, e))
+    })?;
+    for gone in written.keys().filter(|path| !now.contains_key(*path)) {
+        let _ = std::fs::remove_file(output.join(gone));
+    }
+    let count = changed.len();
+    *written = now;
+    Ok(count)
+}
+
 fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
     let io_error = |path: &Path, error: std::io::Error| {
         Diagnostic::error(None, format!("cannot write `{}`: {error}", path.display())).with_hint(
@@ -208,16 +281,35 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
         let path = staging.join(folder);
         std::fs::create_dir_all(&path).map_err(|e| io_error(&path, e))?;
     }
-    files.par_iter().try_for_each(|file| {
+    let write_one = |file: &OutputFile| {
         let path = staging.join(&file.path);
         match &file.contents {
             Contents::Bytes(bytes) => std::fs::write(&path, bytes),
             Contents::Copy(source) => std::fs::copy(source, &path).map(|_| ()),
         }
         .map_err(|e| io_error(&path, e))
-    })?;
+    };
+    let (first_half, second_half) = files.split_at(files.len() / 2);
+    first_half.par_iter().try_for_each(write_one)?;
+    pause_for_fault_tests();
+    second_half.par_iter().try_for_each(write_one)?;
     let marker = staging.join(MARKER);
     std::fs::write(&marker, MARKER_TEXT).map_err(|e| io_error(&marker, e))
+}
+
+/// Fault injection for tests/faults.rs, in debug builds only: with
+/// `KACA_FAULT_PAUSE_WRITING_MS` set, the write stage stops that long
+/// halfway, so that a test can kill the build while the new site is half
+/// written, on any machine, instead of searching for a window of a few
+/// milliseconds.
+fn pause_for_fault_tests() {
+    if cfg!(debug_assertions)
+        && let Some(ms) = std::env::var("KACA_FAULT_PAUSE_WRITING_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// Puts `staging` in place of `output`. On Linux both names are exchanged

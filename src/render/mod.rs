@@ -6,6 +6,7 @@
 //! is an independent job, rendered in parallel.
 
 pub(crate) mod datasets;
+pub mod incremental;
 pub mod locale;
 pub(crate) mod stats_view;
 
@@ -29,6 +30,40 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use locale::LocaleFormat;
 use theme::Theme;
 use views::{PageList, PageView, SectionView, TaxonomyView};
+
+pub use incremental::RenderMemo;
+
+/// How a render relates to the one before it (`kaca serve`).
+pub enum Since {
+    /// A build on its own: nothing is noted.
+    Nothing,
+    /// The first render of a session: note what every template reads.
+    Start,
+    /// Render again only what changed since this render.
+    Last(RenderMemo),
+}
+
+/// The files of a render, and what the next one may start from.
+pub struct Rendered {
+    pub files: Vec<OutputFile>,
+    /// With [`Since::Start`] or [`Since::Last`]: give it back (with the
+    /// template outputs, see [`RenderMemo::keep_outputs`]) to the next
+    /// render.
+    pub memo: Option<RenderMemo>,
+    /// Template jobs rendered, and kept from last time.
+    pub rendered_jobs: usize,
+    pub kept_jobs: usize,
+}
+
+/// One template job's outcome.
+enum JobOutcome {
+    Rendered(
+        Result<OutputFile, TemplateFailure>,
+        Option<Vec<incremental::Read>>,
+    ),
+    /// Nothing it reads changed: last time's file stands (by path).
+    Kept(String),
+}
 
 /// Everything the render stage reads; shared read-only by all jobs.
 pub struct Site {
@@ -138,7 +173,25 @@ pub const FIGURES_PAGE: &str = "cek-angka/";
 /// Where the search page is, under each language's prefix.
 pub const SEARCH_PAGE: &str = "cari/";
 
-pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
+pub fn render(site: Arc<Site>, since: Since, diagnostics: &mut Diagnostics) -> Rendered {
+    let mut rendered = Rendered {
+        files: Vec::new(),
+        memo: None,
+        rendered_jobs: 0,
+        kept_jobs: 0,
+    };
+    let record = !matches!(since, Since::Nothing);
+    rendered.files = render_files(site, since, record, &mut rendered, diagnostics);
+    rendered
+}
+
+fn render_files(
+    site: Arc<Site>,
+    since: Since,
+    record: bool,
+    rendered: &mut Rendered,
+    diagnostics: &mut Diagnostics,
+) -> Vec<OutputFile> {
     let mut outputs = Vec::new();
     let mut formats = BTreeMap::new();
     for language in &site.config.languages {
@@ -207,8 +260,76 @@ pub fn render(site: Arc<Site>, diagnostics: &mut Diagnostics) -> Vec<OutputFile>
     }
 
     let jobs = plan(&site);
-    let results: Vec<Result<OutputFile, TemplateFailure>> =
-        jobs.par_iter().map(|job| run(job, &shared, &env)).collect();
+    let structure = incremental::structure(&site.content);
+    let (mut previous, changed) = match since {
+        Since::Last(memo) if memo.structure == structure => {
+            let changed = incremental::changed(&memo.site.content, &site.content);
+            (Some(memo), Some(changed))
+        }
+        _ => (None, None),
+    };
+    let outcomes: Vec<JobOutcome> = jobs
+        .par_iter()
+        .map(|job| {
+            if let (Some(previous), Some(changed)) = (&previous, &changed)
+                && !matches!(job, Job::Figures(_))
+            {
+                // The figure register reads every page's placements without
+                // a view: it is always rendered again.
+                let path = output_path(job, &site);
+                let unchanged = previous.outputs.contains_key(&path)
+                    && previous
+                        .reads
+                        .get(&path)
+                        .is_some_and(|reads| !reads.iter().any(|read| changed.contains(read)));
+                if unchanged {
+                    return JobOutcome::Kept(path);
+                }
+            }
+            if record {
+                let (result, reads) =
+                    incremental::recording(&site.content, || run(job, &shared, &env));
+                JobOutcome::Rendered(result, Some(reads))
+            } else {
+                JobOutcome::Rendered(run(job, &shared, &env), None)
+            }
+        })
+        .collect();
+    let mut memo = record.then(|| RenderMemo {
+        site: site.clone(),
+        structure,
+        reads: Default::default(),
+        outputs: Default::default(),
+    });
+    let mut results = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            JobOutcome::Kept(path) => {
+                let previous = previous
+                    .as_mut()
+                    .expect("only a render with a previous one keeps files");
+                let (Some(file), Some(reads)) =
+                    (previous.outputs.remove(&path), previous.reads.remove(&path))
+                else {
+                    unreachable!("a kept job had a file and its reads last time");
+                };
+                if let Some(memo) = &mut memo {
+                    memo.reads.insert(path, reads);
+                }
+                rendered.kept_jobs += 1;
+                results.push(Ok(file));
+            }
+            JobOutcome::Rendered(result, reads) => {
+                if let (Some(memo), Some(reads), Ok(file)) = (&mut memo, reads, &result) {
+                    memo.reads.insert(file.path.clone(), reads);
+                }
+                rendered.rendered_jobs += 1;
+                results.push(result);
+            }
+        }
+    }
+    drop(previous);
+    rendered.memo = memo;
     // The same template mistake usually breaks many pages: report it once,
     // naming the first page and how many more.
     let mut failures: BTreeMap<FailureKey, (Vec<String>, Option<String>)> = BTreeMap::new();
@@ -781,6 +902,52 @@ fn plan(site: &Site) -> Vec<Job> {
     jobs
 }
 
+/// Where a job's file goes (what [`run`] writes), without rendering it.
+fn output_path(job: &Job, site: &Site) -> String {
+    let content = &site.content;
+    let prefix = |language: usize| &site.config.languages[language].path_prefix;
+    match *job {
+        Job::Page(index) => format!("{}index.html", content.pages[index].path),
+        Job::Section { index, pager } => {
+            let section = &content.sections[index];
+            if section.meta.redirect_to.is_some() {
+                format!("{}index.html", section.path)
+            } else {
+                let path = pager_path(&section.path, &section.meta.paginate_path, pager);
+                format!("{path}index.html")
+            }
+        }
+        Job::TaxonomyList(index) => format!("{}index.html", content.taxonomies[index].path),
+        Job::Term {
+            taxonomy,
+            term,
+            pager,
+        } => {
+            let term = &content.taxonomies[taxonomy].terms[term];
+            format!("{}index.html", pager_path(&term.path, "page", pager))
+        }
+        Job::Figures(language) => format!("{}{FIGURES_PAGE}index.html", prefix(language)),
+        Job::Datasets(language) => {
+            format!("{}{}index.html", prefix(language), datasets::DATASETS_PAGE)
+        }
+        Job::Dataset(language, resource) => {
+            let resource = &site
+                .package
+                .as_ref()
+                .expect("dataset jobs exist only with a package")
+                .resources[resource];
+            format!(
+                "{}{}{}/index.html",
+                prefix(language),
+                datasets::DATASETS_PAGE,
+                resource.name
+            )
+        }
+        Job::Search(language) => format!("{}{SEARCH_PAGE}index.html", prefix(language)),
+        Job::NotFound => "404.html".to_string(),
+    }
+}
+
 fn has_statistics(site: &Site) -> bool {
     !site.statistics.figures.is_empty() || !site.statistics.tables.is_empty()
 }
@@ -805,6 +972,7 @@ fn run(
     let content = &site.content;
     let (template, path, ctx, rendering) = match *job {
         Job::Page(index) => {
+            incremental::read_page(index);
             let page = &content.pages[index];
             let section = &content.sections[page.section];
             let template = page
@@ -828,6 +996,7 @@ fn run(
             )
         }
         Job::Section { index, pager } => {
+            incremental::read_section(index);
             let section = &content.sections[index];
             let is_home = section.key == "_index.md";
             if let Some(target) = &section.meta.redirect_to {
@@ -883,6 +1052,7 @@ fn run(
             (template, pager_path, ctx, shown)
         }
         Job::TaxonomyList(index) => {
+            incremental::read_taxonomy(index);
             let taxonomy = &content.taxonomies[index];
             let ctx = context! {
                 kind => "taxonomy",
@@ -903,6 +1073,7 @@ fn run(
             term,
             pager,
         } => {
+            incremental::read_term(taxonomy_index, term);
             let taxonomy = &content.taxonomies[taxonomy_index];
             let term_data = &taxonomy.terms[term];
             let path = pager_path(&term_data.path, "page", pager);

@@ -65,6 +65,7 @@ const PAGE_FIELDS: &[&str] = &[
 
 impl Object for PageView {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        super::incremental::read_page(self.index);
         let shared = &self.shared;
         let page = &shared.site.content.pages[self.index];
         let format = shared.format(&page.lang);
@@ -157,6 +158,7 @@ const SECTION_FIELDS: &[&str] = &[
 
 impl Object for SectionView {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        super::incremental::read_section(self.index);
         let shared = &self.shared;
         let section = &shared.site.content.sections[self.index];
         let language = shared.site.config.language(&section.lang);
@@ -272,6 +274,7 @@ impl std::fmt::Debug for TaxonomyView {
 
 impl Object for TaxonomyView {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        super::incremental::read_taxonomy(self.index);
         let shared = &self.shared;
         let taxonomy = &shared.site.content.taxonomies[self.index];
         Some(match key.as_str()? {
@@ -294,6 +297,7 @@ impl Object for TaxonomyView {
 }
 
 pub fn term_value(shared: &Arc<Shared>, taxonomy: usize, term: usize) -> Value {
+    super::incremental::read_term(taxonomy, term);
     let term = &shared.site.content.taxonomies[taxonomy].terms[term];
     context! {
         name => term.name,

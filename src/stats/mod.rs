@@ -78,7 +78,7 @@ pub struct CheckResult {
     pub explained: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Statistics {
     pub figures: Vec<FigureResult>,
     pub tables: Vec<TableResult>,

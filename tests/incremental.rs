@@ -1,0 +1,236 @@
+//! Rebuilding within a session, as `kaca serve` does after each save: after
+//! every kind of edit the preview folder holds exactly what a clean build
+//! of the same files gives, and an edit of one announcement renders only
+//! the pages that show it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kaca::{BuildOptions, Changed, Session};
+
+/// The example portal's own files, without build products or VCS data.
+const SKIP: &[&str] = &[
+    "target",
+    ".git",
+    "public",
+    "scripts",
+    "tests",
+    "src",
+    "bench",
+    "fuzz",
+    "vendor",
+    "node_modules",
+];
+
+const ANNOUNCEMENT: &str = "content/pengumuman/2025-09-02-kuota-asuransi-gratis-7100.md";
+
+fn copy_example(into: &Path) -> PathBuf {
+    common::copy_dir(&common::repository(), into, SKIP);
+    into.to_path_buf()
+}
+
+/// Every file of `output` and its hash; a session leaves out the build
+/// manifest, so it is left out here too.
+fn tree(output: &Path) -> BTreeMap<String, String> {
+    let mut files = common::hash_tree(output);
+    files.remove("build.json");
+    files
+}
+
+/// What a clean build of `root` gives, as [`tree`].
+fn clean_build(root: &Path) -> BTreeMap<String, String> {
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    let output = scratch.path().join("clean");
+    let outcome = common::build_into(root, &output);
+    assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
+    tree(&output)
+}
+
+fn assert_same_site(preview: &Path, root: &Path, after: &str) {
+    let got = tree(preview);
+    let want = clean_build(root);
+    let differ: Vec<&String> = want
+        .keys()
+        .chain(got.keys())
+        .filter(|path| got.get(*path) != want.get(*path))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "after {after}, the preview differs from a clean build in {} files, e.g. {:?}",
+        differ.len(),
+        differ.iter().take(8).collect::<Vec<_>>()
+    );
+}
+
+fn edit(root: &Path, file: &str, change: impl FnOnce(String) -> String) {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {file}: {e}"));
+    let changed = change(text.clone());
+    assert_ne!(changed, text, "the edit of {file} changes nothing");
+    std::fs::write(&path, changed).unwrap_or_else(|e| panic!("write {file}: {e}"));
+}
+
+fn rebuild(options: &BuildOptions, session: &mut Session, changed: Changed) -> kaca::BuildSummary {
+    let outcome = kaca::build_in_session(options, session, changed);
+    assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
+    outcome.summary.expect("a successful build has a summary")
+}
+
+#[test]
+fn every_kind_of_edit_gives_the_same_site_as_a_clean_build() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = copy_example(&dir.path().join("portal"));
+    let preview = dir.path().join("preview");
+    let options = BuildOptions {
+        output: preview.clone(),
+        ..BuildOptions::new(&root)
+    };
+    let mut session = Session::default();
+    rebuild(&options, &mut session, Changed::Config);
+    assert_same_site(&preview, &root, "the first build");
+
+    type Edit = (&'static str, Box<dyn Fn(&Path)>);
+    let edits: Vec<Edit> = vec![
+        (
+            "a sentence added to an announcement",
+            Box::new(|root| {
+                edit(root, ANNOUNCEMENT, |t| {
+                    t + "\nKalimat tambahan untuk uji pembangunan ulang.\n"
+                })
+            }),
+        ),
+        (
+            "an announcement's title changed (lists and feeds show it)",
+            Box::new(|root| {
+                edit(root, ANNOUNCEMENT, |t| {
+                    t.replacen("title: \"Pemkot", "title: \"Kota", 1)
+                })
+            }),
+        ),
+        (
+            "an announcement's date moved (the lists' order changes)",
+            Box::new(|root| {
+                edit(root, ANNOUNCEMENT, |t| {
+                    t.replacen("date: 2025-09-02", "date: 2023-01-10", 1)
+                })
+            }),
+        ),
+        (
+            "a tag replaced by another that exists",
+            Box::new(|root| edit(root, ANNOUNCEMENT, |t| t.replacen("\"kuota\", ", "", 1))),
+        ),
+        (
+            "a tag no page had before (a new term page)",
+            Box::new(|root| {
+                edit(root, ANNOUNCEMENT, |t| {
+                    t.replacen("tags: [", "tags: [\"uji-coba-baru\", ", 1)
+                })
+            }),
+        ),
+        (
+            "a new announcement",
+            Box::new(|root| {
+                std::fs::write(
+                    root.join("content/pengumuman/2025-12-01-uji-pengumuman-baru.md"),
+                    "---\ntitle: \"Pengumuman uji\"\ndate: 2025-12-01\ntags: [\"kuota\"]\n---\n\nIsi pengumuman uji.\n",
+                )
+                .expect("write a new announcement");
+            }),
+        ),
+        (
+            "an announcement made a draft",
+            Box::new(|root| {
+                edit(
+                    root,
+                    "content/pengumuman/2025-12-01-uji-pengumuman-baru.md",
+                    |t| t.replacen("date: 2025-12-01", "date: 2025-12-01\ndraft: true", 1),
+                )
+            }),
+        ),
+        (
+            "an announcement deleted",
+            Box::new(|root| {
+                std::fs::remove_file(
+                    root.join("content/pengumuman/2025-12-01-uji-pengumuman-baru.md"),
+                )
+                .expect("delete the announcement");
+            }),
+        ),
+        (
+            "a section's introduction changed",
+            Box::new(|root| {
+                edit(root, "content/pengumuman/_index.md", |t| {
+                    t + "\nPengantar tambahan.\n"
+                })
+            }),
+        ),
+        (
+            "an English translation's title changed",
+            Box::new(|root| {
+                let english = ANNOUNCEMENT.replace(".md", ".en.md");
+                edit(root, &english, |t| {
+                    let (front, body) = t.split_once("\n---\n").expect("front matter");
+                    let front = front
+                        .lines()
+                        .map(|line| {
+                            if line.starts_with("title:") {
+                                "title: \"Balikpapan offers 7,100 free insurance places (edited)\""
+                                    .to_string()
+                            } else {
+                                line.to_string()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    format!("{front}\n---\n{body}")
+                })
+            }),
+        ),
+        (
+            "a link to another announcement added",
+            Box::new(|root| {
+                edit(root, ANNOUNCEMENT, |t| {
+                    t + "\nLihat juga [kuota tambahan](@/pengumuman/2025-09-02-kuota-tambahan-pemprov-12000.md).\n"
+                })
+            }),
+        ),
+    ];
+    for (what, apply) in &edits {
+        apply(&root);
+        rebuild(&options, &mut session, Changed::Markdown);
+        assert_same_site(&preview, &root, what);
+    }
+}
+
+#[test]
+fn a_sentence_added_to_one_announcement_renders_only_the_pages_that_show_it() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = copy_example(&dir.path().join("portal"));
+    let preview = dir.path().join("preview");
+    let options = BuildOptions {
+        output: preview.clone(),
+        ..BuildOptions::new(&root)
+    };
+    let mut session = Session::default();
+    let first = rebuild(&options, &mut session, Changed::Config);
+    assert_eq!(first.templates_kept, 0, "a first build keeps nothing");
+
+    edit(&root, ANNOUNCEMENT, |t| {
+        t + "\nKalimat yang baru saja ditulis.\n"
+    });
+    let second = rebuild(&options, &mut session, Changed::Markdown);
+    let total = first.templates_rendered;
+    assert_eq!(second.templates_rendered + second.templates_kept, total);
+    // The announcement itself and the figure registers (one per language)
+    // at least; with its section's page that lists it, its term pages and
+    // the home page, still a small part of the site.
+    assert!(
+        second.templates_rendered >= 3 && second.templates_rendered * 5 < total,
+        "{} of {total} pages were rendered again",
+        second.templates_rendered
+    );
+    let page = common::read(&preview, "pengumuman/kuota-asuransi-gratis-7100/index.html");
+    assert!(page.contains("Kalimat yang baru saja ditulis."));
+}
