@@ -90,6 +90,8 @@ pub struct BuildSummary {
     /// changed.
     pub templates_rendered: usize,
     pub templates_kept: usize,
+    /// Whether the site has full-text search (`[search] enabled`).
+    pub has_search: bool,
 }
 
 /// What `kaca serve` keeps from one build to the next, so that an edit
@@ -402,6 +404,7 @@ fn run_stages(
         privacy: privacy_report.lines,
         templates_rendered,
         templates_kept,
+        has_search: site.config.search.enabled,
     })
 }
 

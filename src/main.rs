@@ -76,11 +76,24 @@ enum Command {
         /// The folder to create (must not exist or be empty).
         dir: PathBuf,
     },
+    /// `serve`'s background search indexer: indexes the built site in SITE
+    /// into the new folder INTO.
+    #[command(hide = true)]
+    IndexSearch { site: PathBuf, into: PathBuf },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::IndexSearch { site, into } => {
+            match kaca::serve::index_search_command(&site, &into) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("The search index could not be built: {error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Build {
             output,
             base_url,
@@ -115,7 +128,7 @@ fn main() -> ExitCode {
             interface,
             port,
             drafts,
-        } => match kaca::serve::serve(&cli.root, &interface, port, drafts) {
+        } => match kaca::serve::serve(&cli.root, &interface, port, drafts, cli.verbose) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("error: {error:#}");

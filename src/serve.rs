@@ -23,7 +23,7 @@ const POLL_WAIT: Duration = Duration::from_secs(25);
 /// Changes arriving this close together are one rebuild (editors write a
 /// file in several steps). Short: it is part of the time between saving
 /// and seeing; a rebuild started too early is followed by another.
-const SETTLE: Duration = Duration::from_millis(30);
+const SETTLE: Duration = Duration::from_millis(10);
 /// Quiet time after the last rebuild before the search index is rebuilt:
 /// indexing a large site takes seconds, and a saved page must show at once.
 const SEARCH_SETTLE: Duration = Duration::from_secs(2);
@@ -45,7 +45,8 @@ struct Shared {
     reindex: Mutex<mpsc::Sender<()>>,
 }
 
-pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()> {
+/// `verbose` prints the time of each stage after every rebuild.
+pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool, verbose: bool) -> Result<()> {
     if !root.join(crate::config::CONFIG_FILE).is_file() {
         bail!(
             "there is no site.toml in `{}`; run kaca serve in the portal's folder, or create one with `kaca new DIR`",
@@ -89,7 +90,13 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
     let indexer_shared = shared.clone();
     std::thread::spawn(move || index_search(&reindex_requests, &indexer_shared));
     let mut session = crate::Session::default();
-    rebuild(&options, &mut session, crate::Changed::Config, &shared);
+    rebuild(
+        &options,
+        &mut session,
+        crate::Changed::Config,
+        verbose,
+        &shared,
+    );
 
     let scratch_path = scratch.path().to_path_buf();
     ctrlc::set_handler(move || {
@@ -136,7 +143,7 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool) -> Result<()
             // A source folder created after start (say templates/) is
             // watched from its first change on.
             watch_sources(&mut watcher, &rebuild_root, &mut watched);
-            rebuild(&options, &mut session, changed, &rebuild_shared);
+            rebuild(&options, &mut session, changed, verbose, &rebuild_shared);
         }
     });
 
@@ -220,34 +227,48 @@ fn is_editor_scratch(path: &Path) -> bool {
 /// Rebuilds the search index of the served site whenever asked, once the
 /// requests have stopped for [`SEARCH_SETTLE`]; the new index replaces the
 /// old one whole.
+/// Rebuilds the search index of the served site whenever asked, once the
+/// requests have stopped for [`SEARCH_SETTLE`]; the new index replaces the
+/// old one whole.
+///
+/// Indexing a large site takes seconds and a lot of memory; done in this
+/// process it slowed the next rebuild tenfold (both fight over the same
+/// memory map), so it runs in a child process (`kaca index-search`, at the
+/// lowest priority) and an edit saved meanwhile shows without waiting.
 fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(error) => {
+            eprintln!("The search index cannot be rebuilt: {error}");
+            return;
+        }
+    };
     while requests.recv().is_ok() {
         while requests.recv_timeout(SEARCH_SETTLE).is_ok() {}
         let started = std::time::Instant::now();
-        let files = match crate::output::search::index_folder(&shared.public) {
-            Ok(files) => files,
-            Err(error) => {
-                eprintln!("The search index could not be built: {error:#}");
-                continue;
-            }
-        };
         let fresh = shared.search.with_extension("new");
         let _ = std::fs::remove_dir_all(&fresh);
-        let written = files.iter().try_for_each(|(path, bytes)| {
-            let target = fresh.join(path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
+        let indexed = std::process::Command::new(&program)
+            .arg("index-search")
+            .arg(&shared.public)
+            .arg(&fresh)
+            .status();
+        match indexed {
+            Ok(status) if status.success() => {}
+            Ok(_) => continue, // the child said why
+            Err(error) => {
+                eprintln!("The search index could not be built: {error}");
+                continue;
             }
-            std::fs::write(target, bytes)
-        });
+        }
         let old = shared.search.with_extension("old");
-        let swapped = written.and_then(|()| {
-            let _ = std::fs::remove_dir_all(&old);
+        let _ = std::fs::remove_dir_all(&old);
+        let swapped = (|| {
             if shared.search.exists() {
                 std::fs::rename(&shared.search, &old)?;
             }
             std::fs::rename(&fresh, &shared.search)
-        });
+        })();
         match swapped {
             Ok(()) => println!(
                 "Search index rebuilt in {:.0} ms.",
@@ -259,14 +280,43 @@ fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
     }
 }
 
+/// `kaca index-search SITE INTO` (for `serve`, hidden from help): writes
+/// the search index of the built site in SITE into the new folder INTO, at
+/// the lowest scheduling priority.
+pub fn index_search_command(site: &Path, into: &Path) -> Result<()> {
+    #[cfg(unix)]
+    // SAFETY: setpriority on this process (id 0) touches no memory.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+    let files = crate::output::search::index_folder(site)
+        .with_context(|| format!("cannot index `{}`", site.display()))?;
+    for (path, bytes) in files {
+        let target = into.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        std::fs::write(&target, bytes)
+            .with_context(|| format!("cannot write `{}`", target.display()))?;
+    }
+    Ok(())
+}
+
 fn rebuild(
     options: &BuildOptions,
     session: &mut crate::Session,
     changed: crate::Changed,
+    verbose: bool,
     shared: &Shared,
 ) {
     let started = std::time::Instant::now();
     let outcome = crate::build_in_session(options, session, changed);
+    if verbose && let Some(summary) = &outcome.summary {
+        for (stage, time) in &summary.timings {
+            eprintln!("  {stage:<8} {:>8.1} ms", time.as_secs_f64() * 1000.0);
+        }
+    }
     let report = outcome.diagnostics.report();
     let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
     if outcome.succeeded() {
@@ -287,11 +337,13 @@ fn rebuild(
             );
         }
         status.error = None;
-        let _ = shared
-            .reindex
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(());
+        if outcome.summary.as_ref().is_some_and(|s| s.has_search) {
+            let _ = shared
+                .reindex
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .send(());
+        }
     } else {
         eprint!("{report}");
         if status.generation == 0 {

@@ -437,7 +437,7 @@ pub fn load(
         (a.dir.len(), &a.dir, &a.lang).cmp(&(b.dir.len(), &b.dir, &b.lang))
     });
     for index in sections_in_order {
-        let parsed = &mut files_ok[index];
+        let parsed = &files_ok[index];
         let Meta::Section(meta) = &parsed.meta else {
             continue;
         };
@@ -488,7 +488,7 @@ pub fn load(
         content.sections[parent].subsections.push(index);
     }
 
-    for parsed in files_ok.iter_mut().filter(|p| p.kind != Kind::Section) {
+    for parsed in files_ok.iter().filter(|p| p.kind != Kind::Section) {
         let Meta::Page(meta, slug, custom_path) = &parsed.meta else {
             continue;
         };
@@ -818,7 +818,8 @@ const SECTION_KEYS: &[&str] = &[
 ];
 
 /// A parsed file (or why it failed), and the privacy scan's findings.
-type ParseOutcome = (Result<Parsed, Vec<Diagnostic>>, Vec<Diagnostic>);
+/// Shared, so that a cache hands it on without copying.
+type ParseOutcome = (Result<Arc<Parsed>, Vec<Diagnostic>>, Vec<Diagnostic>);
 
 /// Reads and parses one content file; also returns what the privacy scan
 /// found in it (reported whether or not the file parses).
@@ -833,7 +834,7 @@ fn parse_file(
     let result = parse_text(root, file, config, |text| {
         found = crate::privacy::scan_content(detector, &relative, text);
     });
-    (result, found)
+    (result.map(Arc::new), found)
 }
 
 fn parse_text(
