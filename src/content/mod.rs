@@ -109,7 +109,7 @@ pub struct Page {
     /// `en/program/bpjs/`.
     pub path: String,
     pub section: usize,
-    pub meta: PageMeta,
+    pub meta: Arc<PageMeta>,
     pub body: Arc<RenderedMarkdown>,
     /// Files beside a bundle page's `index.md`, copied into its folder:
     /// (source file, path below the page's folder).
@@ -129,7 +129,7 @@ pub struct Section {
     /// Pages listed in this section, sorted by `sort_by`; includes those of
     /// transparent subsections.
     pub pages: Vec<usize>,
-    pub meta: SectionMeta,
+    pub meta: Arc<SectionMeta>,
     pub body: Arc<RenderedMarkdown>,
 }
 
@@ -286,8 +286,10 @@ struct Parsed {
 
 #[derive(Clone)]
 enum Meta {
-    Page(PageMeta, Option<String>, Option<String>),
-    Section(SectionMeta),
+    // Shared: a page's metadata goes from the parse (and the cache) into
+    // the page without a copy.
+    Page(Arc<PageMeta>, Option<String>, Option<String>),
+    Section(Arc<SectionMeta>),
 }
 
 /// Loads every file under `content/`. With `previous` (what the last load
@@ -420,7 +422,7 @@ pub fn load(
                 parent: None,
                 subsections: Vec::new(),
                 pages: Vec::new(),
-                meta: default_section_meta(),
+                meta: Arc::new(default_section_meta()),
                 body: Arc::default(),
             });
             content.by_key.insert(
@@ -913,7 +915,7 @@ fn parse_text(
     let meta = match kind {
         Kind::Section => {
             front.reject_unknown(SECTION_KEYS, &[], "section front-matter");
-            Meta::Section(section_meta(&mut front))
+            Meta::Section(Arc::new(section_meta(&mut front)))
         }
         Kind::Page | Kind::Bundle => {
             front.reject_unknown(PAGE_KEYS, &taxonomies, "front-matter");
@@ -958,7 +960,7 @@ fn parse_text(
                 front.problems.push((Some(split.front_line.saturating_sub(1).max(1)), "the page has no `title`".into(),
                     Some("add `title: ...` to the front matter; it is the page's heading and its name in lists".into())));
             }
-            Meta::Page(meta, slug, custom_path)
+            Meta::Page(Arc::new(meta), slug, custom_path)
         }
     };
     if !front.problems.is_empty() {

@@ -131,7 +131,8 @@ fn timestamp(page: &Page) -> Option<String> {
 fn feeds(shared: &Shared) -> Vec<OutputFile> {
     let site = &shared.site;
     let content = &site.content;
-    let mut out = Vec::new();
+    // (feed path, title, page path, its pages newest first)
+    let mut wanted: Vec<(String, String, String, Vec<usize>)> = Vec::new();
     for language in &site.config.languages {
         let mut pages: Vec<usize> = (0..content.pages.len())
             .filter(|&i| {
@@ -139,25 +140,15 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
             })
             .collect();
         crate::content::sort_pages(&mut pages, crate::content::SortBy::Date, &content.pages);
-        let path = format!("{}atom.xml", language.path_prefix);
-        out.push(feed(
-            shared,
-            &path,
-            &language.title,
-            &language.path_prefix,
-            &pages,
+        wanted.push((
+            format!("{}atom.xml", language.path_prefix),
+            language.title.clone(),
+            language.path_prefix.clone(),
+            pages,
         ));
     }
-    // One feed per taxonomy term: thousands on a large portal, each
-    // independent of the others.
-    let terms: Vec<_> = content
-        .taxonomies
-        .iter()
-        .flat_map(|taxonomy| taxonomy.terms.iter().map(move |term| (taxonomy, term)))
-        .collect();
-    let term_feeds: Vec<OutputFile> = terms
-        .par_iter()
-        .filter_map(|(taxonomy, term)| {
+    for taxonomy in &content.taxonomies {
+        for term in &taxonomy.terms {
             let pages: Vec<usize> = term
                 .pages
                 .iter()
@@ -165,38 +156,56 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
                 .filter(|&i| content.pages[i].meta.date.is_some())
                 .collect();
             if pages.is_empty() {
-                return None;
+                continue;
             }
             let title = match site.config.language(&taxonomy.lang) {
                 Some(language) => format!("{} · {}", term.name, language.title),
                 None => term.name.clone(),
             };
-            Some(feed(
-                shared,
-                &format!("{}atom.xml", term.path),
-                &title,
-                &term.path,
-                &pages,
-            ))
-        })
+            wanted.push((
+                format!("{}atom.xml", term.path),
+                title,
+                term.path.clone(),
+                pages,
+            ));
+        }
+    }
+    // A page is an entry of its language's feed and of each of its terms'
+    // feeds: its entry (the whole text, escaped) is written once.
+    let mut in_feeds: Vec<usize> = wanted
+        .iter()
+        .flat_map(|(_, _, _, pages)| pages.iter().take(FEED_ENTRIES).copied())
         .collect();
-    out.extend(term_feeds);
-    out
+    in_feeds.sort_unstable();
+    in_feeds.dedup();
+    let entries: rustc_hash::FxHashMap<usize, String> = in_feeds
+        .par_iter()
+        .map(|&index| (index, entry(shared, &content.pages[index])))
+        .collect();
+    wanted
+        .par_iter()
+        .map(|(path, title, page_path, pages)| {
+            feed(shared, path, title, page_path, pages, &entries)
+        })
+        .collect()
 }
 
-fn feed(shared: &Shared, path: &str, title: &str, page_path: &str, pages: &[usize]) -> OutputFile {
+fn feed(
+    shared: &Shared,
+    path: &str,
+    title: &str,
+    page_path: &str,
+    pages: &[usize],
+    entries: &rustc_hash::FxHashMap<usize, String>,
+) -> OutputFile {
     let (site, content) = (&shared.site, &shared.site.content);
     let base = &site.config.base_url;
-    let newest: Vec<&Page> = pages
-        .iter()
-        .take(FEED_ENTRIES)
-        .map(|&i| &content.pages[i])
-        .collect();
+    let newest = &pages[..pages.len().min(FEED_ENTRIES)];
     // The feed is as new as its newest entry (not the build's clock); a
     // feed without dated entries takes SOURCE_DATE_EPOCH when it is set.
     let updated = newest
         .iter()
-        .filter_map(|p| timestamp(p))
+        .filter_map(|&i| timestamp(&content.pages[i]))
         .max()
         .or_else(|| {
             site.source_date
@@ -226,41 +235,8 @@ fn feed(shared: &Shared, path: &str, title: &str, page_path: &str, pages: &[usiz
         "  <author><name>{}</name></author>",
         escape_xml(&author(site))
     );
-    for page in newest {
-        let link = format!("{base}{}", page.path);
-        xml.push_str("  <entry>\n");
-        let _ = writeln!(xml, "    <title>{}</title>", escape_xml(&page.meta.title));
-        let _ = writeln!(xml, "    <id>{}</id>", escape_xml(&link));
-        let _ = writeln!(
-            xml,
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            escape_xml(&link)
-        );
-        let _ = writeln!(
-            xml,
-            "    <updated>{}</updated>",
-            timestamp(page).unwrap_or_else(|| updated.clone())
-        );
-        if let Some(published) = page.meta.date {
-            let _ = writeln!(
-                xml,
-                "    <published>{}Z</published>",
-                published.datetime.strftime("%Y-%m-%dT%H:%M:%S")
-            );
-        }
-        if let Some(description) = &page.meta.description {
-            let _ = writeln!(xml, "    <summary>{}</summary>", escape_xml(description));
-        }
-        let _ = writeln!(
-            xml,
-            "    <content type=\"html\">{}</content>",
-            escape_xml(&crate::render::stats_view::fill_placements(
-                shared,
-                &page.body.html,
-                &page.lang
-            ))
-        );
-        xml.push_str("  </entry>\n");
+    for index in newest {
+        xml.push_str(&entries[index]);
     }
     xml.push_str("</feed>\n");
     OutputFile {
@@ -270,7 +246,45 @@ fn feed(shared: &Shared, path: &str, title: &str, page_path: &str, pages: &[usiz
     }
 }
 
-/// The feed's author: the organisation in `[extra]`, else the site title.
+/// One page as a feed entry. Only dated pages are in feeds, so the entry
+/// never depends on the feed it is in.
+fn entry(shared: &Shared, page: &Page) -> String {
+    let base = &shared.site.config.base_url;
+    let link = format!("{base}{}", page.path);
+    let mut xml = String::from("  <entry>\n");
+    let _ = writeln!(xml, "    <title>{}</title>", escape_xml(&page.meta.title));
+    let _ = writeln!(xml, "    <id>{}</id>", escape_xml(&link));
+    let _ = writeln!(
+        xml,
+        "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        escape_xml(&link)
+    );
+    if let Some(updated) = timestamp(page) {
+        let _ = writeln!(xml, "    <updated>{updated}</updated>");
+    }
+    if let Some(published) = page.meta.date {
+        let _ = writeln!(
+            xml,
+            "    <published>{}Z</published>",
+            published.datetime.strftime("%Y-%m-%dT%H:%M:%S")
+        );
+    }
+    if let Some(description) = &page.meta.description {
+        let _ = writeln!(xml, "    <summary>{}</summary>", escape_xml(description));
+    }
+    let _ = writeln!(
+        xml,
+        "    <content type=\"html\">{}</content>",
+        escape_xml(&crate::render::stats_view::fill_placements(
+            shared,
+            &page.body.html,
+            &page.lang
+        ))
+    );
+    xml.push_str("  </entry>\n");
+    xml
+}
+
 fn author(site: &Site) -> String {
     site.config
         .extra
