@@ -4,8 +4,8 @@
 //! known by its text and by every link it resolved (a body whose links
 //! now lead elsewhere is rendered again).
 
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -17,13 +17,21 @@ use crate::diagnostics::Diagnostic;
 /// The cache a build starts from and the one it leaves for the next.
 #[derive(Default)]
 pub struct ContentCache {
-    pub(super) parsed: HashMap<PathBuf, (FileStamp, ParseOutcome)>,
-    pub(super) bodies: HashMap<String, CachedBody>,
+    pub(super) parsed: FxHashMap<PathBuf, (FileStamp, ParseOutcome)>,
+    pub(super) bodies: FxHashMap<String, Arc<CachedBody>>,
 }
 
 impl ContentCache {
     pub fn new() -> Self {
         ContentCache::default()
+    }
+
+    /// Room for `files` content files.
+    pub fn with_capacity(files: usize) -> Self {
+        ContentCache {
+            parsed: FxHashMap::with_capacity_and_hasher(files, Default::default()),
+            bodies: FxHashMap::with_capacity_and_hasher(files, Default::default()),
+        }
     }
 }
 

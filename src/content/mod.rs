@@ -303,7 +303,7 @@ pub fn load(
     diagnostics: &mut Diagnostics,
 ) -> Content {
     let content_dir = root.join(CONTENT_DIR);
-    let files = walk(root, &content_dir, options.keep_cache, diagnostics);
+    let files = walk(root, &content_dir, diagnostics);
 
     let bundle_dirs: Vec<String> = files
         .iter()
@@ -314,9 +314,17 @@ pub fn load(
         })
         .collect();
 
-    let (markdown_files, other_files): (Vec<_>, Vec<_>) = files
+    let (mut markdown_files, other_files): (Vec<_>, Vec<_>) = files
         .into_iter()
         .partition(|f| f.content_path.ends_with(".md"));
+    if options.keep_cache {
+        // One stat per file, on every core: a cache compares them.
+        markdown_files.par_iter_mut().for_each(|file| {
+            file.stamp = std::fs::metadata(&file.absolute)
+                .ok()
+                .map(|m| cache::FileStamp::of(&m));
+        });
+    }
 
     let detector = crate::privacy::identifiers::Detector::new(&config.privacy.allow);
     let parsed: Vec<ParseOutcome> = markdown_files
@@ -332,7 +340,9 @@ pub fn load(
             }
         })
         .collect();
-    let mut next_cache = options.keep_cache.then(cache::ContentCache::new);
+    let mut next_cache = options
+        .keep_cache
+        .then(|| cache::ContentCache::with_capacity(markdown_files.len()));
     if let Some(next) = &mut next_cache {
         for (file, outcome) in markdown_files.iter().zip(&parsed) {
             if let Some(stamp) = file.stamp {
@@ -490,72 +500,42 @@ pub fn load(
         content.sections[parent].subsections.push(index);
     }
 
-    for parsed in files_ok.iter().filter(|p| p.kind != Kind::Section) {
-        let Meta::Page(meta, slug, custom_path) = &parsed.meta else {
+    // Each page's section, URL name, address and files, worked out in
+    // parallel (they read only the sections); then added in file order, so
+    // that duplicates are reported the same way every time.
+    let page_files: Vec<&Arc<Parsed>> = files_ok
+        .iter()
+        .filter(|p| p.kind != Kind::Section)
+        .collect();
+    let placed: Vec<Option<Result<Placed, Diagnostic>>> = page_files
+        .par_iter()
+        .map(|parsed| place_page(parsed, &content, config, &other_files))
+        .collect();
+    for (parsed, placed) in page_files.into_iter().zip(placed) {
+        let (Some(placed), Meta::Page(meta, _, _)) = (placed, &parsed.meta) else {
             continue;
         };
         if !check_unique(&mut seen_keys, parsed, diagnostics) {
             continue;
         }
-        let location = Location::file(&parsed.file);
-        let page_dir = if parsed.kind == Kind::Bundle {
-            parent_dir(&parsed.dir).to_string()
-        } else {
-            parsed.dir.clone()
-        };
-        let section = nearest_section(&content, &page_dir, &parsed.lang);
-        let default_slug = if parsed.kind == Kind::Bundle {
-            parsed
-                .dir
-                .rsplit('/')
-                .next()
-                .unwrap_or(&parsed.dir)
-                .to_string()
-        } else {
-            strip_date_prefix(&parsed.stem).1.to_string()
-        };
-        let slug = match slug {
-            Some(slug) => slug.clone(),
-            None => slug::slugify(&default_slug),
-        };
-        if slug.is_empty() {
-            diagnostics.push(
-                Diagnostic::error(Some(location.clone()), "the page's URL name (slug) is empty")
-                    .with_hint("give the file a name with letters or digits, or set `slug` in the front matter"),
-            );
-            continue;
-        }
-        let prefix = config
-            .language(&parsed.lang)
-            .map(|l| l.path_prefix.clone())
-            .unwrap_or_default();
-        let path = match custom_path {
-            Some(custom) => format!("{prefix}{custom}/"),
-            None => format!("{prefix}{}{slug}/", dir_path(&page_dir)),
-        };
-        let assets = if parsed.kind == Kind::Bundle {
-            other_files
-                .iter()
-                .filter(|f| is_inside(split_dir(&f.content_path).0, &parsed.dir))
-                .filter_map(|f| {
-                    let below = f.content_path.strip_prefix(&format!("{}/", parsed.dir))?;
-                    Some((f.absolute.clone(), below.to_string()))
-                })
-                .collect()
-        } else {
-            Vec::new()
+        let placed = match placed {
+            Ok(placed) => placed,
+            Err(problem) => {
+                diagnostics.push(problem);
+                continue;
+            }
         };
         let index = content.pages.len();
         content.pages.push(Page {
             file: parsed.file.clone(),
             lang: parsed.lang.clone(),
             key: parsed.key.clone(),
-            slug,
-            path,
-            section,
+            slug: placed.slug,
+            path: placed.path,
+            section: placed.section,
             meta: meta.clone(),
             body: Arc::default(),
-            assets,
+            assets: placed.assets,
         });
         content.by_key.insert(
             (parsed.key.clone(), parsed.lang.clone()),
@@ -595,6 +575,83 @@ pub fn load(
     content
 }
 
+/// Where a page goes: its section, URL name, address, and the files
+/// beside a bundle page.
+struct Placed {
+    section: usize,
+    slug: String,
+    path: String,
+    assets: Vec<(PathBuf, String)>,
+}
+
+/// `None` for a file that is not a page; an error when its URL name is
+/// empty.
+fn place_page(
+    parsed: &Parsed,
+    content: &Content,
+    config: &Config,
+    other_files: &[WalkedFile],
+) -> Option<Result<Placed, Diagnostic>> {
+    let Meta::Page(_, slug, custom_path) = &parsed.meta else {
+        return None;
+    };
+    let page_dir = if parsed.kind == Kind::Bundle {
+        parent_dir(&parsed.dir).to_string()
+    } else {
+        parsed.dir.clone()
+    };
+    let section = nearest_section(content, &page_dir, &parsed.lang);
+    let default_slug = if parsed.kind == Kind::Bundle {
+        parsed
+            .dir
+            .rsplit('/')
+            .next()
+            .unwrap_or(&parsed.dir)
+            .to_string()
+    } else {
+        strip_date_prefix(&parsed.stem).1.to_string()
+    };
+    let slug = match slug {
+        Some(slug) => slug.clone(),
+        None => slug::slugify(&default_slug),
+    };
+    if slug.is_empty() {
+        return Some(Err(Diagnostic::error(
+            Some(Location::file(&parsed.file)),
+            "the page's URL name (slug) is empty",
+        )
+        .with_hint(
+            "give the file a name with letters or digits, or set `slug` in the front matter",
+        )));
+    }
+    let prefix = config
+        .language(&parsed.lang)
+        .map(|l| l.path_prefix.clone())
+        .unwrap_or_default();
+    let path = match custom_path {
+        Some(custom) => format!("{prefix}{custom}/"),
+        None => format!("{prefix}{}{slug}/", dir_path(&page_dir)),
+    };
+    let assets = if parsed.kind == Kind::Bundle {
+        other_files
+            .iter()
+            .filter(|f| is_inside(split_dir(&f.content_path).0, &parsed.dir))
+            .filter_map(|f| {
+                let below = f.content_path.strip_prefix(&format!("{}/", parsed.dir))?;
+                Some((f.absolute.clone(), below.to_string()))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some(Ok(Placed {
+        section,
+        slug,
+        path,
+        assets,
+    }))
+}
+
 fn check_unique(
     seen: &mut HashMap<(String, String), PathBuf>,
     parsed: &Parsed,
@@ -628,12 +685,7 @@ struct WalkedFile {
 
 /// Lists every file under `content/`, skipping hidden ones. Symbolic links
 /// are followed, and a link loop is reported instead of followed forever.
-fn walk(
-    root: &Path,
-    content_dir: &Path,
-    stamps: bool,
-    diagnostics: &mut Diagnostics,
-) -> Vec<WalkedFile> {
+fn walk(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<WalkedFile> {
     let mut files = Vec::new();
     if !content_dir.is_dir() {
         diagnostics.push(
@@ -697,15 +749,10 @@ fn walk(
             );
             continue;
         };
-        let stamp = if stamps {
-            entry.metadata().ok().map(|m| cache::FileStamp::of(&m))
-        } else {
-            None
-        };
         files.push(WalkedFile {
             absolute: entry.path().to_path_buf(),
             content_path,
-            stamp,
+            stamp: None,
         });
     }
     files
@@ -1187,7 +1234,7 @@ fn render_bodies(
         Target,
         Arc<RenderedMarkdown>,
         Vec<Diagnostic>,
-        Option<(String, cache::CachedBody)>,
+        Option<(String, Arc<cache::CachedBody>)>,
     );
     let results: Vec<Rendered> = bodies
         .par_iter()
@@ -1237,17 +1284,11 @@ fn render_bodies(
                 previous.and_then(|cache| cache.bodies.get(content_path)),
             ) && cached.still_holds(inputs, &resolver)
             {
-                let entry = cache::CachedBody {
-                    inputs: inputs.clone(),
-                    lookups: cached.lookups.clone(),
-                    rendered: cached.rendered.clone(),
-                    diagnostics: cached.diagnostics.clone(),
-                };
                 return (
                     *target,
                     cached.rendered.clone(),
                     cached.diagnostics.clone(),
-                    Some((content_path.clone(), entry)),
+                    Some((content_path.clone(), cached.clone())),
                 );
             }
             let recording = cache::Recording {
@@ -1285,12 +1326,12 @@ fn render_bodies(
             let entry = inputs.map(|inputs| {
                 (
                     content_path.clone(),
-                    cache::CachedBody {
+                    Arc::new(cache::CachedBody {
                         inputs,
                         lookups: recording.lookups.into_inner(),
                         rendered: rendered.clone(),
                         diagnostics: diagnostics.clone(),
-                    },
+                    }),
                 )
             });
             (*target, rendered, diagnostics, entry)

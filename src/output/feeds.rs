@@ -63,7 +63,12 @@ fn sitemaps(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
         .iter()
         .filter(|f| f.path.ends_with(".html") && f.path != "404.html")
         .filter(|f| match &f.contents {
-            Contents::Bytes(bytes) => !contains(bytes, b"http-equiv=\"refresh\""),
+            // A refresh belongs in the head (where `redirect_html` puts it):
+            // no need to read whole pages for it.
+            Contents::Bytes(bytes) => {
+                let head = memchr::memmem::find(bytes, b"</head>").unwrap_or(bytes.len());
+                !contains(&bytes[..head], b"http-equiv=\"refresh\"")
+            }
             Contents::Copy(_) => false,
         })
         .map(|f| format!("{base}{}", f.path.trim_end_matches("index.html")))
