@@ -1413,3 +1413,77 @@ fn a_page_with_a_huge_line_and_a_huge_table_builds() {
     assert!(html.len() > 4_000_000);
     assert!(html.contains("<td>19999</td>"));
 }
+
+/// A long list links to its first and last pages and two on each side of
+/// the current one, with gaps between: never to every page of the list on
+/// every page (that grows with the square of the pages).
+#[test]
+fn pagination_links_a_window_of_pages_not_all_of_them() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let section = copy.root.join("content/berita");
+    let index = std::fs::read_to_string(section.join("_index.md")).unwrap();
+    std::fs::write(
+        section.join("_index.md"),
+        index.replace("paginate_by: 10", "paginate_by: 1"),
+    )
+    .unwrap();
+    for day in 1..=24 {
+        std::fs::write(
+            section.join(format!("2024-03-{day:02}-arsip-{day:02}.md")),
+            format!("---\ntitle: Arsip {day}\n---\n\nIsi arsip {day}.\n"),
+        )
+        .unwrap();
+    }
+    let output = copy.dir.path().join("public");
+    assert_clean(&build_into(&copy.root, &output));
+    // page/2/ and on, plus the first page (page/1/ only redirects to it).
+    let total = std::fs::read_dir(output.join("berita/page"))
+        .unwrap()
+        .filter(|entry| {
+            let name = entry.as_ref().unwrap().file_name();
+            name.to_string_lossy().parse::<u32>().is_ok_and(|n| n >= 2)
+        })
+        .count()
+        + 1;
+    assert!(total > 30, "{total} pagers");
+
+    let html = read(&output, "berita/page/15/index.html");
+    let nav = between(&html, "<nav class=\"pagination\"", "</nav>");
+    let numbers: Vec<String> = nav
+        .split("<li>")
+        .skip(1)
+        .filter_map(|item| {
+            let text = item
+                .split('<')
+                .map(|part| part.rsplit('>').next().unwrap_or(""))
+                .collect::<String>();
+            let text = text.trim().to_string();
+            (!text.is_empty()).then_some(text)
+        })
+        .collect();
+    let last = total.to_string();
+    let expected = vec![
+        "← Sebelumnya",
+        "1",
+        "…",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "…",
+        last.as_str(),
+        "Berikutnya →",
+    ];
+    assert_eq!(numbers, expected, "{nav}");
+    assert!(nav.contains("aria-current=\"page\">15<"), "{nav}");
+    assert!(nav.contains("href=\"/berita/page/13/\""), "{nav}");
+    assert!(!nav.contains("href=\"/berita/page/3/\""), "{nav}");
+
+    // Near the start there is no gap before the current page.
+    let html = read(&output, "berita/page/2/index.html");
+    let nav = between(&html, "<nav class=\"pagination\"", "</nav>");
+    assert_eq!(nav.matches("…").count(), 1, "{nav}");
+    assert!(nav.contains("href=\"/berita/\""), "{nav}");
+    assert!(nav.contains("href=\"/berita/page/4/\""), "{nav}");
+}

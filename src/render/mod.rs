@@ -1329,9 +1329,21 @@ fn paginator(
     let start = pager * per_page;
     let end = (start + per_page).min(pages.len());
     let url = |index: usize| shared.url(&pager_path(base, paginate_path, index));
-    let pagers: Vec<Value> = (0..total)
-        .map(|i| context! { number => i + 1, url => url(i), current => i == pager })
-        .collect();
+    // Links to the first and last pagers and to two on each side of this
+    // one, with a gap between: a list of every pager on every pager would
+    // grow with the square of the pages (2,500 pagers of 50,000 pages:
+    // 130 KB of links on each).
+    let mut shown: Vec<usize> = vec![0, total - 1];
+    shown.extend(pager.saturating_sub(2)..(pager + 3).min(total));
+    shown.sort_unstable();
+    shown.dedup();
+    let mut pagers: Vec<Value> = Vec::with_capacity(shown.len() * 2);
+    for (position, &index) in shown.iter().enumerate() {
+        if position > 0 && index > shown[position - 1] + 1 {
+            pagers.push(context! { gap => true });
+        }
+        pagers.push(context! { number => index + 1, url => url(index), current => index == pager, gap => false });
+    }
     context! {
         pages => PageList::value(shared, pages[start.min(end)..end].to_vec()),
         current_index => pager + 1,
