@@ -146,6 +146,19 @@ impl Diagnostics {
         self.items.extend(more);
     }
 
+    /// How many problems so far (a mark for [`Diagnostics::since`]).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The problems added after `mark` (from [`Diagnostics::len`]).
+    pub fn since(&self, mark: usize) -> Vec<Diagnostic> {
+        self.items
+            .get(mark..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.level == Level::Error)
     }

@@ -92,6 +92,9 @@ pub struct BuildSummary {
     pub templates_kept: usize,
     /// Whether the site has full-text search (`[search] enabled`).
     pub has_search: bool,
+    /// Data resources read and computed in this build (in a [`Session`],
+    /// those whose files and declarations did not change are not).
+    pub resources_read: Vec<String>,
 }
 
 /// What `kaca serve` keeps from one build to the next, so that an edit
@@ -101,6 +104,8 @@ pub struct BuildSummary {
 pub struct Session {
     content: Option<content::cache::ContentCache>,
     data: Option<SessionData>,
+    /// Each resource's pass of the last computation.
+    compute: stats::ComputeMemo,
     render: Option<render::RenderMemo>,
     written: Option<output::Written>,
 }
@@ -247,6 +252,7 @@ fn run_stages(
             data.privacy.clone(),
         )
     });
+    let mut resources_read: Vec<String> = Vec::new();
     let (package, statistics, mut privacy_report) = match kept {
         Some(kept) => {
             stats::check_placements(&content, &kept.1, &declarations.broken, diagnostics);
@@ -257,7 +263,14 @@ fn run_stages(
             let mut statistics = match &package {
                 Some(package) => {
                     let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
-                    stats::compute(package, &declarations, &detector, diagnostics)
+                    let memo = session.as_deref_mut().map(|s| &mut s.compute);
+                    let statistics =
+                        stats::compute_since(package, &declarations, &detector, memo, diagnostics);
+                    resources_read = match session.as_deref() {
+                        Some(session) => session.compute.read.clone(),
+                        None => package.resources.iter().map(|r| r.name.clone()).collect(),
+                    };
+                    statistics
                 }
                 None => stats::Statistics::default(),
             };
@@ -405,6 +418,7 @@ fn run_stages(
         templates_rendered,
         templates_kept,
         has_search: site.config.search.enabled,
+        resources_read,
     })
 }
 

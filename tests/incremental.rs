@@ -234,3 +234,46 @@ fn a_sentence_added_to_one_announcement_renders_only_the_pages_that_show_it() {
     let page = common::read(&preview, "pengumuman/kuota-asuransi-gratis-7100/index.html");
     assert!(page.contains("Kalimat yang baru saja ditulis."));
 }
+
+#[test]
+fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = copy_example(&dir.path().join("portal"));
+    let preview = dir.path().join("preview");
+    let options = BuildOptions {
+        output: preview.clone(),
+        ..BuildOptions::new(&root)
+    };
+    let mut session = Session::default();
+    let first = rebuild(&options, &mut session, Changed::Config);
+    let all = first.resources_read.len();
+    assert!(all >= 5, "{:?}", first.resources_read);
+
+    // Saved again, same bytes (an editor's save, a sync): read again.
+    let save = |file: &str| {
+        let path = root.join("data").join(file);
+        let bytes = std::fs::read(&path).expect("read the data file");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, bytes).expect("save the data file");
+    };
+    save("kuota_asuransi.csv");
+    let second = rebuild(&options, &mut session, Changed::Other);
+    assert_eq!(second.resources_read, vec!["kuota_asuransi".to_string()]);
+    assert_same_site(&preview, &root, "a data file saved again");
+
+    // Other resources check their districts against `kecamatan`: they are
+    // read again with it.
+    save("kecamatan.csv");
+    let third = rebuild(&options, &mut session, Changed::Other);
+    assert!(
+        third.resources_read.contains(&"kecamatan".to_string())
+            && third
+                .resources_read
+                .contains(&"subsidi_iuran_penerima".to_string())
+            && !third.resources_read.contains(&"kuota_asuransi".to_string()),
+        "{:?}",
+        third.resources_read
+    );
+    assert!(third.resources_read.len() < all);
+    assert_same_site(&preview, &root, "the districts file saved again");
+}

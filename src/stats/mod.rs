@@ -589,7 +589,66 @@ pub fn compute(
     detector: &crate::privacy::identifiers::Detector,
     diagnostics: &mut Diagnostics,
 ) -> Statistics {
+    compute_since(package, declarations, detector, None, diagnostics)
+}
+
+/// What `kaca serve` keeps of one computation for the next: each
+/// resource's pass, known by everything it depended on. A resource whose
+/// file, schema and declarations did not change (nor any resource it
+/// refers to) is not read again.
+#[derive(Default)]
+pub struct ComputeMemo {
+    passes: HashMap<String, Pass>,
+    /// Resources read in the last computation (the rest were reused).
+    pub read: Vec<String>,
+}
+
+/// One resource's pass and what it gave.
+struct Pass {
+    inputs: String,
+    diagnostics: Vec<Diagnostic>,
+    failed: bool,
+    keys: HashMap<Vec<String>, HashSet<Vec<String>>>,
+    facts: ResourceFacts,
+    figures: Vec<(String, Option<f64>, Option<u64>)>,
+    tables: Vec<(String, TableResult)>,
+}
+
+/// Everything a resource's pass depends on, as text: the file's size and
+/// modification time, its description, the declarations over it, the keys
+/// other resources want of it, and the passes of resources it refers to.
+/// (The privacy settings are the same throughout a session.)
+fn pass_inputs(
+    resource: &crate::data::package::Resource,
+    figures: &[(&FigureDecl, &Query)],
+    tables: &[&TableDecl],
+    wanted: &[Vec<String>],
+    earlier: &HashMap<String, Pass>,
+) -> String {
+    let stamp = std::fs::metadata(&resource.absolute)
+        .map(|m| (m.len(), m.modified().ok()))
+        .ok();
+    let referred: Vec<&str> = resource
+        .foreign_keys
+        .iter()
+        .filter_map(|key| earlier.get(&key.resource).map(|p| p.inputs.as_str()))
+        .collect();
+    let figures: Vec<&FigureDecl> = figures.iter().map(|(f, _)| *f).collect();
+    format!("{stamp:?}\n{resource:?}\n{figures:?}\n{tables:?}\n{wanted:?}\n{referred:?}")
+}
+
+/// [`compute`], reusing from `memo` the passes whose inputs did not
+/// change, and leaving this computation's passes in it.
+pub fn compute_since(
+    package: &Package,
+    declarations: &Declarations,
+    detector: &crate::privacy::identifiers::Detector,
+    mut memo: Option<&mut ComputeMemo>,
+    diagnostics: &mut Diagnostics,
+) -> Statistics {
     let mut statistics = Statistics::default();
+    let mut passes: HashMap<String, Pass> = HashMap::new();
+    let mut read = Vec::new();
     let order = match reading_order(&package.resources) {
         Ok(order) => order,
         // Reported when the package was loaded.
@@ -628,6 +687,51 @@ pub fn compute(
             .iter()
             .filter(|t| t.query.resource == resource.name)
             .collect();
+        let wanted_here = wanted
+            .get(resource.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let inputs = memo.as_ref().map(|_| {
+            pass_inputs(
+                resource,
+                &figure_queries,
+                &table_queries,
+                wanted_here,
+                &passes,
+            )
+        });
+        let reused = memo
+            .as_deref_mut()
+            .zip(inputs.as_ref())
+            .and_then(|(memo, inputs)| {
+                memo.passes
+                    .remove(&resource.name)
+                    .filter(|pass| pass.inputs == *inputs)
+            });
+        if let Some(pass) = reused {
+            diagnostics.extend(pass.diagnostics.iter().cloned());
+            if pass.failed {
+                failed_resources.insert(resource.name.clone());
+            }
+            for (fields, keys) in &pass.keys {
+                known.insert((resource.name.clone(), fields.clone()), keys.clone());
+            }
+            statistics
+                .resources
+                .insert(resource.name.clone(), pass.facts.clone());
+            for (id, value, persons) in &pass.figures {
+                figure_values.insert(id.clone(), *value);
+                figure_persons.insert(id.clone(), *persons);
+            }
+            for (id, table) in &pass.tables {
+                tables.insert(id.clone(), table.clone());
+            }
+            passes.insert(resource.name.clone(), pass);
+            continue;
+        }
+        read.push(resource.name.clone());
+        let diagnostics_before = diagnostics.len();
+        let failed_before = failed_resources.len();
         let mut running: Vec<Running> = figure_queries
             .iter()
             .map(|(_, q)| Running::new(q, resource))
@@ -638,20 +742,12 @@ pub fn compute(
             )
             .collect();
         let mut privacy = crate::privacy::DataScan::new(detector, resource);
-        let scan = reader::scan(
-            resource,
-            &known,
-            wanted
-                .get(resource.name.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-            &mut |row| {
-                privacy.row(row);
-                for query in &mut running {
-                    query.add(row);
-                }
-            },
-        );
+        let scan = reader::scan(resource, &known, wanted_here, &mut |row| {
+            privacy.row(row);
+            for query in &mut running {
+                query.add(row);
+            }
+        });
         let found = privacy.finish();
         if !found.is_empty() {
             failed_resources.insert(resource.name.clone());
@@ -679,17 +775,24 @@ pub fn compute(
                 .with_hint("fix the ones listed first; the rest are often the same mistake"),
             );
         }
+        let facts = ResourceFacts {
+            rows: scan.rows,
+            bytes: scan.bytes,
+            sha256: scan.sha256,
+        };
+        let mut pass = inputs.map(|inputs| Pass {
+            inputs,
+            diagnostics: diagnostics.since(diagnostics_before),
+            failed: failed_resources.len() > failed_before,
+            keys: scan.keys.clone(),
+            facts: facts.clone(),
+            figures: Vec::new(),
+            tables: Vec::new(),
+        });
         for (fields, keys) in scan.keys {
             known.insert((resource.name.clone(), fields), keys);
         }
-        statistics.resources.insert(
-            resource.name.clone(),
-            ResourceFacts {
-                rows: scan.rows,
-                bytes: scan.bytes,
-                sha256: scan.sha256,
-            },
-        );
+        statistics.resources.insert(resource.name.clone(), facts);
         for query in &mut running {
             query.finish();
         }
@@ -705,18 +808,30 @@ pub fn compute(
                 Measure::Count | Measure::Sum | Measure::Distinct => Some(0.0),
                 _ => None,
             });
+            let persons = query
+                .persons()
+                .and_then(|p| p.get(&Vec::new()).copied())
+                .or(query.persons.as_ref().map(|_| 0));
             figure_values.insert(figure.id.clone(), value);
-            figure_persons.insert(
-                figure.id.clone(),
-                query
-                    .persons()
-                    .and_then(|p| p.get(&Vec::new()).copied())
-                    .or(query.persons.as_ref().map(|_| 0)),
-            );
+            figure_persons.insert(figure.id.clone(), persons);
+            if let Some(pass) = &mut pass {
+                pass.figures.push((figure.id.clone(), value, persons));
+            }
         }
         for (decl, query) in table_queries.into_iter().zip(running) {
-            tables.insert(decl.id.clone(), table_result(decl, query, resource));
+            let table = table_result(decl, query, resource);
+            if let Some(pass) = &mut pass {
+                pass.tables.push((decl.id.clone(), table.clone()));
+            }
+            tables.insert(decl.id.clone(), table);
         }
+        if let Some(pass) = pass {
+            passes.insert(resource.name.clone(), pass);
+        }
+    }
+    if let Some(memo) = memo {
+        memo.passes = passes;
+        memo.read = read;
     }
 
     for decl in &declarations.figures {
