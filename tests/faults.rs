@@ -4,18 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const SKIP: &[&str] = &[
-    "target", ".git", "public", "scripts", "tests", "src", "bench", "fuzz",
-];
-
-fn copy_example(into: &Path) -> PathBuf {
-    common::copy_dir(&common::repository(), into, SKIP);
-    into.to_path_buf()
-}
 
 /// Builds `root`; returns how long the whole run took, when in it the
 /// write stage began, and how long it lasted (from `--verbose`).
@@ -104,7 +95,7 @@ fn kill_build_after(root: &Path, delay: Duration) -> bool {
 #[test]
 fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
     let dir = tempfile::tempdir().unwrap();
-    let root = copy_example(&dir.path().join("portal"));
+    let root = common::copy_example(&dir.path().join("portal"));
     let public = root.join("public");
     let (first, _, _) = build(&root);
     let previous = common::hash_tree(&public);
@@ -117,7 +108,7 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
     // What a complete build of the changed site is, built elsewhere (builds
     // are reproducible across folders).
     let elsewhere = tempfile::tempdir().unwrap();
-    let other = copy_example(&elsewhere.path().join("portal"));
+    let other = common::copy_example(&elsewhere.path().join("portal"));
     std::fs::write(other.join("content/metodologi.md"), &text).unwrap();
     let (second, write_start, write) = build(&other);
     let next = common::hash_tree(&other.join("public"));

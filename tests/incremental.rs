@@ -10,26 +10,7 @@ use std::path::{Path, PathBuf};
 
 use kaca::{BuildOptions, Changed, Session};
 
-/// The example portal's own files, without build products or VCS data.
-const SKIP: &[&str] = &[
-    "target",
-    ".git",
-    "public",
-    "scripts",
-    "tests",
-    "src",
-    "bench",
-    "fuzz",
-    "vendor",
-    "node_modules",
-];
-
 const ANNOUNCEMENT: &str = "content/pengumuman/2025-09-02-kuota-asuransi-gratis-7100.md";
-
-fn copy_example(into: &Path) -> PathBuf {
-    common::copy_dir(&common::repository(), into, SKIP);
-    into.to_path_buf()
-}
 
 /// Every file of `output` and its hash; a session leaves out the build
 /// manifest, so it is left out here too.
@@ -72,6 +53,35 @@ fn edit(root: &Path, file: &str, change: impl FnOnce(String) -> String) {
     std::fs::write(&path, changed).unwrap_or_else(|e| panic!("write {file}: {e}"));
 }
 
+/// A copy of the example portal and a session previewing it, as
+/// `kaca serve` has.
+struct Preview {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    preview: PathBuf,
+    options: BuildOptions,
+    session: Session,
+}
+
+impl Preview {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = common::copy_example(&dir.path().join("portal"));
+        let preview = dir.path().join("preview");
+        let options = BuildOptions {
+            output: preview.clone(),
+            ..BuildOptions::new(&root)
+        };
+        Preview {
+            _dir: dir,
+            root,
+            preview,
+            options,
+            session: Session::default(),
+        }
+    }
+}
+
 fn rebuild(options: &BuildOptions, session: &mut Session, changed: Changed) -> kaca::BuildSummary {
     let outcome = kaca::build_in_session(options, session, changed);
     assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
@@ -80,14 +90,13 @@ fn rebuild(options: &BuildOptions, session: &mut Session, changed: Changed) -> k
 
 #[test]
 fn every_kind_of_edit_gives_the_same_site_as_a_clean_build() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let root = copy_example(&dir.path().join("portal"));
-    let preview = dir.path().join("preview");
-    let options = BuildOptions {
-        output: preview.clone(),
-        ..BuildOptions::new(&root)
-    };
-    let mut session = Session::default();
+    let Preview {
+        _dir,
+        root,
+        preview,
+        options,
+        mut session,
+    } = Preview::new();
     rebuild(&options, &mut session, Changed::Config);
     assert_same_site(&preview, &root, "the first build");
 
@@ -206,14 +215,13 @@ fn every_kind_of_edit_gives_the_same_site_as_a_clean_build() {
 
 #[test]
 fn a_sentence_added_to_one_announcement_renders_only_the_pages_that_show_it() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let root = copy_example(&dir.path().join("portal"));
-    let preview = dir.path().join("preview");
-    let options = BuildOptions {
-        output: preview.clone(),
-        ..BuildOptions::new(&root)
-    };
-    let mut session = Session::default();
+    let Preview {
+        _dir,
+        root,
+        preview,
+        options,
+        mut session,
+    } = Preview::new();
     let first = rebuild(&options, &mut session, Changed::Config);
     assert_eq!(first.templates_kept, 0, "a first build keeps nothing");
 
@@ -237,14 +245,13 @@ fn a_sentence_added_to_one_announcement_renders_only_the_pages_that_show_it() {
 
 #[test]
 fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let root = copy_example(&dir.path().join("portal"));
-    let preview = dir.path().join("preview");
-    let options = BuildOptions {
-        output: preview.clone(),
-        ..BuildOptions::new(&root)
-    };
-    let mut session = Session::default();
+    let Preview {
+        _dir,
+        root,
+        preview,
+        options,
+        mut session,
+    } = Preview::new();
     let first = rebuild(&options, &mut session, Changed::Config);
     let all = first.resources_read.len();
     assert!(all >= 5, "{:?}", first.resources_read);

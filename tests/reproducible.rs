@@ -5,29 +5,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{read, sha256_hex};
-
-/// The example portal's own files, without build products or VCS data.
-const SKIP: &[&str] = &[
-    "target",
-    ".git",
-    "public",
-    "scripts",
-    "tests",
-    "src",
-    "bench",
-    "fuzz",
-    "vendor",
-    "node_modules",
-];
-
-fn copy_example(into: &Path) -> PathBuf {
-    common::copy_dir(&common::repository(), into, SKIP);
-    into.to_path_buf()
-}
 
 fn kaca(root: &Path, args: &[&str], source_date_epoch: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kaca"));
@@ -60,8 +41,8 @@ fn listed(manifest: &serde_json::Value, key: &str) -> BTreeMap<String, String> {
 fn the_example_portal_builds_byte_identically_in_two_folders() {
     let first = tempfile::tempdir().unwrap();
     let second = tempfile::tempdir().unwrap();
-    let a = copy_example(&first.path().join("portal"));
-    let b = copy_example(&second.path().join("somewhere/else/kaca-site"));
+    let a = common::copy_example(&first.path().join("portal"));
+    let b = common::copy_example(&second.path().join("somewhere/else/kaca-site"));
     for root in [&a, &b] {
         let output = kaca(root, &["build"], Some("1763683200"));
         assert!(output.status.success(), "{}", text(&output.stderr));
@@ -82,7 +63,7 @@ fn the_example_portal_builds_byte_identically_in_two_folders() {
 #[test]
 fn build_json_lists_every_input_and_output_file_with_its_hash() {
     let dir = tempfile::tempdir().unwrap();
-    let root = copy_example(&dir.path().join("portal"));
+    let root = common::copy_example(&dir.path().join("portal"));
     let output = kaca(&root, &["build"], None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let public = root.join("public");

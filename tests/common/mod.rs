@@ -18,6 +18,27 @@ pub fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// What of the repository is not the example portal: build products,
+/// version control, kaca's own sources, scripts and tests.
+const NOT_THE_EXAMPLE: &[&str] = &[
+    "target",
+    ".git",
+    "public",
+    "scripts",
+    "tests",
+    "src",
+    "bench",
+    "fuzz",
+    "vendor",
+    "node_modules",
+];
+
+/// Copies the example portal's own files into `into` (created).
+pub fn copy_example(into: &Path) -> PathBuf {
+    copy_dir(&repository(), into, NOT_THE_EXAMPLE);
+    into.to_path_buf()
+}
+
 /// `tests/sites/<relative>`.
 pub fn fixture(relative: &str) -> PathBuf {
     repository().join("tests").join("sites").join(relative)
