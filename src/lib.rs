@@ -102,18 +102,11 @@ pub struct BuildSummary {
 /// statistics, what each template read, and what the output folder holds.
 #[derive(Default)]
 pub struct Session {
-    content: Option<content::cache::ContentCache>,
-    data: Option<SessionData>,
+    content: content::cache::ContentCache,
     /// Each resource's pass of the last computation.
     compute: stats::ComputeMemo,
     render: Option<render::RenderMemo>,
     written: Option<output::Written>,
-}
-
-struct SessionData {
-    package: Option<data::package::Package>,
-    statistics: stats::Statistics,
-    privacy: privacy::Report,
 }
 
 /// What changed since the session's last build, as far as the caller
@@ -122,11 +115,12 @@ struct SessionData {
 /// largest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Changed {
-    /// Only markdown files under `content/`: the statistics are kept, and
-    /// only templates that read something that changed are rendered.
+    /// Only markdown files under `content/`: only templates that read
+    /// something that changed are rendered.
     Markdown,
-    /// Anything else, or not known: all is computed and rendered again
-    /// (unchanged content files are still not parsed again).
+    /// Anything else, or not known: every template is rendered again.
+    /// (Whatever the change, content files and data resources that did
+    /// not change are not read again.)
     Other,
     /// `site.toml`: nothing is kept.
     Config,
@@ -152,7 +146,6 @@ pub fn build_in_session(
         };
     }
     if changed != Changed::Markdown {
-        session.data = None;
         session.render = None;
     }
     build_with(options, Some(session))
@@ -212,19 +205,15 @@ fn run_stages(
 
     let theme = render::theme::load(root, &config, diagnostics);
     timings.push(("theme", clock.lap()));
-    let mut content = content::load(
+    let content = content::load(
         root,
         &config,
         &content::LoadOptions {
             drafts: options.drafts,
-            keep_cache: session.is_some(),
         },
-        session.as_ref().and_then(|s| s.content.as_ref()),
+        session.as_deref_mut().map(|s| &mut s.content),
         diagnostics,
     );
-    if let Some(session) = session.as_deref_mut() {
-        session.content = content.cache.take();
-    }
     timings.push(("content", clock.lap()));
 
     let package = data::package::load(root, diagnostics);
@@ -243,56 +232,28 @@ fn run_stages(
         diagnostics,
     );
     timings.push(("declare", clock.lap()));
-    // Within a session, only markdown changed since the last build: its
-    // statistics, already protected, still hold.
-    let kept = session.as_ref().and_then(|s| s.data.as_ref()).map(|data| {
-        (
-            data.package.clone(),
-            data.statistics.clone(),
-            data.privacy.clone(),
-        )
-    });
     let mut resources_read: Vec<String> = Vec::new();
-    let (package, statistics, mut privacy_report) = match kept {
-        Some(kept) => {
-            stats::check_placements(&content, &kept.1, &declarations.broken, diagnostics);
-            timings.push(("compute", clock.lap()));
-            kept
-        }
-        None => {
-            let mut statistics = match &package {
-                Some(package) => {
-                    let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
-                    let memo = session.as_deref_mut().map(|s| &mut s.compute);
-                    let statistics =
-                        stats::compute_since(package, &declarations, &detector, memo, diagnostics);
-                    resources_read = match session.as_deref() {
-                        Some(session) => session.compute.read.clone(),
-                        None => package.resources.iter().map(|r| r.name.clone()).collect(),
-                    };
-                    statistics
-                }
-                None => stats::Statistics::default(),
+    let mut statistics = match &package {
+        Some(package) => {
+            let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
+            let memo = session.as_deref_mut().map(|s| &mut s.compute);
+            let statistics =
+                stats::compute_since(package, &declarations, &detector, memo, diagnostics);
+            resources_read = match session.as_deref() {
+                Some(session) => session.compute.read.clone(),
+                None => package.resources.iter().map(|r| r.name.clone()).collect(),
             };
-            stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);
-            timings.push(("compute", clock.lap()));
+            statistics
+        }
+        None => stats::Statistics::default(),
+    };
+    stats::check_placements(&content, &statistics, &declarations.broken, diagnostics);
+    timings.push(("compute", clock.lap()));
 
-            // Before anything is rendered: hide what could identify a person.
-            let privacy_report = match &package {
-                Some(package) => privacy::protect(&mut statistics, package, &config, diagnostics),
-                None => privacy::Report::default(),
-            };
-            if let Some(session) = session.as_deref_mut()
-                && !diagnostics.has_errors()
-            {
-                session.data = Some(SessionData {
-                    package: package.clone(),
-                    statistics: statistics.clone(),
-                    privacy: privacy_report.clone(),
-                });
-            }
-            (package, statistics, privacy_report)
-        }
+    // Before anything is rendered: hide what could identify a person.
+    let mut privacy_report = match &package {
+        Some(package) => privacy::protect(&mut statistics, package, &config, diagnostics),
+        None => privacy::Report::default(),
     };
     privacy_report.lines.insert(
         0,
@@ -320,7 +281,7 @@ fn run_stages(
         },
     };
     let rendered = render::render(site.clone(), since, diagnostics);
-    let (templates_rendered, templates_kept) = (rendered.rendered_jobs, rendered.kept_jobs);
+    let (templates_rendered, templates_kept) = (rendered.rendered_jobs, rendered.kept.len());
     let mut files = rendered.files;
     let memo = rendered.memo;
     timings.push(("render", clock.lap()));
@@ -329,24 +290,24 @@ fn run_stages(
         files.extend(index);
         timings.push(("search", clock.lap()));
     }
-    let read_during_build: Vec<(String, String)> = site
-        .package
-        .iter()
-        .flat_map(|package| &package.resources)
-        .filter_map(|resource| {
-            let facts = site.statistics.resources.get(&resource.name)?;
-            let path = resource
-                .shown
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            Some((path, format!("sha256:{}", facts.sha256)))
-        })
-        .collect();
     // A preview needs no manifest, and hashing every file after every
     // keystroke would cost more than the edit.
     if session.is_none() {
+        let read_during_build: Vec<(String, String)> = site
+            .package
+            .iter()
+            .flat_map(|package| &package.resources)
+            .filter_map(|resource| {
+                let facts = site.statistics.resources.get(&resource.name)?;
+                let path = resource
+                    .shown
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                Some((path, format!("sha256:{}", facts.sha256)))
+            })
+            .collect();
         match output::manifest::file(
             root,
             &site.config.theme,
@@ -370,7 +331,9 @@ fn run_stages(
     if let Some(output) = &output {
         let written = session.as_deref_mut().and_then(|s| s.written.as_mut());
         let result = match written {
-            Some(written) => output::write_changed(output, &files, written).map(|_| ()),
+            Some(written) => {
+                output::write_changed(output, &files, &rendered.kept, written).map(|_| ())
+            }
             None => output::write(output, &files).map(|()| {
                 if let Some(session) = session.as_deref_mut() {
                     session.written = Some(output::fingerprints(&files));

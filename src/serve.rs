@@ -111,7 +111,9 @@ pub fn serve(root: &Path, interface: &str, port: u16, drafts: bool, verbose: boo
     );
 
     let scratch_path = scratch.path().to_path_buf();
+    let closing = shared.clone();
     ctrlc::set_handler(move || {
+        signal_indexer(&closing, Indexer::Stop);
         let _ = std::fs::remove_dir_all(&scratch_path);
         std::process::exit(0);
     })
@@ -267,7 +269,7 @@ fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
             .spawn()
             .and_then(|mut child| {
                 *shared.indexer.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
-                // Reaped only under the lock that `pause_indexer` signals
+                // Reaped only under the lock that `signal_indexer` signals
                 // under, so a signal never reaches a reused process id.
                 loop {
                     {
@@ -307,16 +309,28 @@ fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
     }
 }
 
-/// Stops (`true`) or resumes the indexing child, if one runs; says whether
-/// there was one.
-fn pause_indexer(shared: &Shared, stop: bool) -> bool {
+/// What [`signal_indexer`] asks of the indexing child.
+#[derive(Clone, Copy)]
+enum Indexer {
+    Pause,
+    Resume,
+    /// The preview is closing: the child's folder is about to be deleted.
+    Stop,
+}
+
+/// Signals the indexing child, if one runs; says whether there was one.
+fn signal_indexer(shared: &Shared, what: Indexer) -> bool {
     let indexer = shared.indexer.lock().unwrap_or_else(|e| e.into_inner());
     let Some(pid) = *indexer else {
         return false;
     };
     #[cfg(unix)]
     {
-        let signal = if stop { libc::SIGSTOP } else { libc::SIGCONT };
+        let signal = match what {
+            Indexer::Pause => libc::SIGSTOP,
+            Indexer::Resume => libc::SIGCONT,
+            Indexer::Stop => libc::SIGKILL,
+        };
         // SAFETY: signals our own child; it is reaped only under this lock
         // (see `index_search`), so the id still names it.
         unsafe {
@@ -324,7 +338,7 @@ fn pause_indexer(shared: &Shared, stop: bool) -> bool {
         }
     }
     #[cfg(not(unix))]
-    let _ = (pid, stop);
+    let _ = (pid, what);
     true
 }
 
@@ -336,6 +350,13 @@ pub fn index_search_command(site: &Path, into: &Path) -> Result<()> {
     // SAFETY: setpriority on this process (id 0) touches no memory.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+    // Dies with `serve`, even when it is killed outright: an orphan would
+    // go on indexing a deleted folder.
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_PDEATHSIG only sets a signal number.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
     }
     let files = crate::output::search::index_folder(site)
         .with_context(|| format!("cannot index `{}`", site.display()))?;
@@ -361,10 +382,10 @@ fn rebuild(
     let started = std::time::Instant::now();
     // The indexer would take CPU and memory bandwidth from the rebuild the
     // user is waiting for: it is paused until the rebuild is done.
-    let paused = pause_indexer(shared, true);
+    let paused = signal_indexer(shared, Indexer::Pause);
     let outcome = crate::build_in_session(options, session, changed);
     if paused {
-        pause_indexer(shared, false);
+        signal_indexer(shared, Indexer::Resume);
     }
     if verbose && let Some(summary) = &outcome.summary {
         for (stage, time) in &summary.timings {

@@ -60,10 +60,7 @@ pub fn front_matter(data: &[u8]) {
     write(root, SLOTS[slot], file);
     let mut diagnostics = Diagnostics::new();
     let drafts = selector & 0x80 != 0;
-    let options = LoadOptions {
-        drafts,
-        keep_cache: false,
-    };
+    let options = LoadOptions { drafts };
     let _content = kaca::content::load(root, config, &options, None, &mut diagnostics);
     check_positions(&diagnostics);
 }
@@ -118,10 +115,7 @@ pub fn markdown(data: &[u8]) {
     let content = kaca::content::load(
         root,
         config,
-        &LoadOptions {
-            drafts: false,
-            keep_cache: false,
-        },
+        &LoadOptions { drafts: false },
         None,
         &mut diagnostics,
     );
@@ -223,10 +217,7 @@ pub fn stats_declarations(data: &[u8]) {
         let content = kaca::content::load(
             &root,
             &config,
-            &LoadOptions {
-                drafts: false,
-                keep_cache: false,
-            },
+            &LoadOptions { drafts: false },
             None,
             &mut diagnostics,
         );
@@ -329,10 +320,7 @@ fn check_content(root: &Path, config: &Config) {
     kaca::content::load(
         root,
         config,
-        &LoadOptions {
-            drafts: false,
-            keep_cache: false,
-        },
+        &LoadOptions { drafts: false },
         None,
         &mut diagnostics,
     );

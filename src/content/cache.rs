@@ -22,10 +22,6 @@ pub struct ContentCache {
 }
 
 impl ContentCache {
-    pub fn new() -> Self {
-        ContentCache::default()
-    }
-
     /// Room for `files` content files.
     pub fn with_capacity(files: usize) -> Self {
         ContentCache {

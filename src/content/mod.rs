@@ -187,8 +187,6 @@ pub struct Content {
     files: HashSet<String>,
     /// Folders of bundle pages (holding `index.md`).
     bundle_dirs: Vec<String>,
-    /// What the next load may reuse, when [`LoadOptions::keep_cache`].
-    pub cache: Option<cache::ContentCache>,
 }
 
 impl Content {
@@ -253,9 +251,6 @@ fn split_language(path: &str, config: &Config) -> (String, Option<String>) {
 
 pub struct LoadOptions {
     pub drafts: bool,
-    /// Keep what this load parsed and rendered in [`Content::cache`] for the
-    /// next one (`kaca serve`).
-    pub keep_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,7 +262,6 @@ enum Kind {
 }
 
 /// A markdown file after reading and front matter, before markdown.
-#[derive(Clone)]
 struct Parsed {
     file: PathBuf,
     /// Under `content/`, with `/`.
@@ -284,7 +278,6 @@ struct Parsed {
     meta: Meta,
 }
 
-#[derive(Clone)]
 enum Meta {
     // Shared: a page's metadata goes from the parse (and the cache) into
     // the page without a copy.
@@ -292,14 +285,15 @@ enum Meta {
     Section(Arc<SectionMeta>),
 }
 
-/// Loads every file under `content/`. With `previous` (what the last load
-/// left in [`Content::cache`]), files and bodies that have not changed are
-/// taken from it instead of being read and rendered again.
+/// Loads every file under `content/`. With a `cache` (`kaca serve`), files
+/// and bodies that have not changed since the load that filled it are taken
+/// from it instead of being read and rendered again, and it is left holding
+/// this load's.
 pub fn load(
     root: &Path,
     config: &Config,
     options: &LoadOptions,
-    previous: Option<&cache::ContentCache>,
+    cache: Option<&mut cache::ContentCache>,
     diagnostics: &mut Diagnostics,
 ) -> Content {
     let content_dir = root.join(CONTENT_DIR);
@@ -317,8 +311,9 @@ pub fn load(
     let (mut markdown_files, other_files): (Vec<_>, Vec<_>) = files
         .into_iter()
         .partition(|f| f.content_path.ends_with(".md"));
-    if options.keep_cache {
-        // One stat per file, on every core: a cache compares them.
+    let previous = cache.as_deref();
+    if previous.is_some() {
+        // One stat per file, on every core: the cache compares them.
         markdown_files.par_iter_mut().for_each(|file| {
             file.stamp = std::fs::metadata(&file.absolute)
                 .ok()
@@ -340,9 +335,7 @@ pub fn load(
             }
         })
         .collect();
-    let mut next_cache = options
-        .keep_cache
-        .then(|| cache::ContentCache::with_capacity(markdown_files.len()));
+    let mut next_cache = previous.map(|_| cache::ContentCache::with_capacity(markdown_files.len()));
     if let Some(next) = &mut next_cache {
         for (file, outcome) in markdown_files.iter().zip(&parsed) {
             if let Some(stamp) = file.stamp {
@@ -567,7 +560,9 @@ pub fn load(
         next_cache.as_mut(),
         diagnostics,
     );
-    content.cache = next_cache;
+    if let (Some(cache), Some(next)) = (cache, next_cache) {
+        *cache = next;
+    }
     check_fragments(&content, config, diagnostics);
     attach_pages(&mut content);
     content.taxonomies = collect_taxonomies(&content, config);

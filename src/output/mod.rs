@@ -224,17 +224,29 @@ fn fingerprint(file: &OutputFile) -> u64 {
 /// Brings a folder that holds `written` up to `files`: writes only the
 /// files that differ, each through a temporary file and a rename (a reader
 /// sees the old file or the new one), and deletes files that are gone.
-/// For `kaca serve`'s private folder, where a whole-folder swap after
-/// every keystroke would rewrite thousands of unchanged files.
+/// Files named in `same` are known to hold last time's bytes and are not
+/// read again. For `kaca serve`'s private folder, where a whole-folder
+/// swap after every keystroke would rewrite thousands of unchanged files.
 pub fn write_changed(
     output: &Path,
     files: &[OutputFile],
+    same: &rustc_hash::FxHashSet<String>,
     written: &mut Written,
 ) -> Result<usize, Diagnostic> {
     let io_error = |path: &Path, error: std::io::Error| {
         Diagnostic::error(None, format!("cannot write `{}`: {error}", path.display()))
     };
-    let now = fingerprints(files);
+    let now: Written = files
+        .par_iter()
+        .map(|file| {
+            let known = same
+                .contains(&file.path)
+                .then(|| written.get(&file.path).copied())
+                .flatten();
+            let print = known.unwrap_or_else(|| fingerprint(file));
+            (file.path.clone(), print)
+        })
+        .collect();
     let changed: Vec<&OutputFile> = files
         .iter()
         .filter(|file| written.get(&file.path) != now.get(&file.path))

@@ -118,10 +118,15 @@ fn section_read(content: &Content, index: usize) -> Read {
 pub struct RenderMemo {
     pub(super) site: Arc<Site>,
     pub(super) structure: u64,
-    /// What each template job read, by output path.
-    pub(super) reads: FxHashMap<String, Vec<Read>>,
-    /// Each template job's file, by path (see [`RenderMemo::keep_outputs`]).
-    pub(super) outputs: FxHashMap<String, super::OutputFile>,
+    /// Each template job, by output path.
+    pub(super) jobs: FxHashMap<String, JobMemo>,
+}
+
+/// What a template job read, and the file it made (handed back after the
+/// build wrote it, see [`RenderMemo::keep_outputs`]).
+pub(super) struct JobMemo {
+    pub(super) reads: Vec<Read>,
+    pub(super) file: Option<super::OutputFile>,
 }
 
 impl RenderMemo {
@@ -129,19 +134,10 @@ impl RenderMemo {
     /// jobs: the next render hands on the ones nothing changed for.
     pub fn keep_outputs(&mut self, files: Vec<super::OutputFile>) {
         for file in files {
-            if self.reads.contains_key(&file.path) {
-                self.outputs.insert(file.path.clone(), file);
+            if let Some(job) = self.jobs.get_mut(&file.path) {
+                job.file = Some(file);
             }
         }
-    }
-
-    /// How many files the next render could keep.
-    pub fn len(&self) -> usize {
-        self.outputs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.outputs.is_empty()
     }
 }
 
@@ -165,6 +161,12 @@ pub(super) fn structure(content: &Content) -> u64 {
     hasher.finish()
 }
 
+/// Metadata from the same parse is the same object: compared by value only
+/// when the file was parsed again.
+fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
 /// Everything whose view shows something different in `now` than in
 /// `before`. Called only when the structure is the same, so pages and
 /// sections sit at the same indexes in both.
@@ -173,12 +175,16 @@ pub(super) fn changed(before: &Content, now: &Content) -> FxHashSet<Read> {
     // lists of pages compare as lists of indexes.
     let mut changed = FxHashSet::default();
     for (index, (old, new)) in before.pages.iter().zip(&now.pages).enumerate() {
-        if !Arc::ptr_eq(&old.body, &new.body) || old.meta != new.meta || old.slug != new.slug {
+        if !Arc::ptr_eq(&old.body, &new.body) || !same(&old.meta, &new.meta) || old.slug != new.slug
+        {
             changed.insert(page_read(now, index));
         }
     }
     for (index, (old, new)) in before.sections.iter().zip(&now.sections).enumerate() {
-        if !Arc::ptr_eq(&old.body, &new.body) || old.meta != new.meta || old.pages != new.pages {
+        if !Arc::ptr_eq(&old.body, &new.body)
+            || !same(&old.meta, &new.meta)
+            || old.pages != new.pages
+        {
             changed.insert(section_read(now, index));
         }
     }

@@ -50,9 +50,11 @@ pub struct Rendered {
     /// template outputs, see [`RenderMemo::keep_outputs`]) to the next
     /// render.
     pub memo: Option<RenderMemo>,
-    /// Template jobs rendered, and kept from last time.
+    /// How many template jobs were rendered.
     pub rendered_jobs: usize,
-    pub kept_jobs: usize,
+    /// The files of template jobs kept from the last render: the same
+    /// bytes as last time.
+    pub kept: rustc_hash::FxHashSet<String>,
 }
 
 /// One template job's outcome.
@@ -178,20 +180,21 @@ pub fn render(site: Arc<Site>, since: Since, diagnostics: &mut Diagnostics) -> R
         files: Vec::new(),
         memo: None,
         rendered_jobs: 0,
-        kept_jobs: 0,
+        kept: Default::default(),
     };
-    let record = !matches!(since, Since::Nothing);
-    rendered.files = render_files(site, since, record, &mut rendered, diagnostics);
+    rendered.files = render_files(site, since, &mut rendered, diagnostics);
     rendered
 }
 
+/// [`render`]'s work: the files, with the memo and counts left in
+/// `rendered`.
 fn render_files(
     site: Arc<Site>,
     since: Since,
-    record: bool,
     rendered: &mut Rendered,
     diagnostics: &mut Diagnostics,
 ) -> Vec<OutputFile> {
+    let record = !matches!(since, Since::Nothing);
     let mut outputs = Vec::new();
     let mut formats = BTreeMap::new();
     for language in &site.config.languages {
@@ -271,57 +274,60 @@ fn render_files(
     let outcomes: Vec<JobOutcome> = jobs
         .par_iter()
         .map(|job| {
+            let path = output_path(job, &site);
             if let (Some(previous), Some(changed)) = (&previous, &changed)
                 && !matches!(job, Job::Figures(_))
             {
                 // The figure register reads every page's placements without
                 // a view: it is always rendered again.
-                let path = output_path(job, &site);
-                let unchanged = previous.outputs.contains_key(&path)
-                    && previous
-                        .reads
-                        .get(&path)
-                        .is_some_and(|reads| !reads.iter().any(|read| changed.contains(read)));
+                let unchanged = previous.jobs.get(&path).is_some_and(|kept| {
+                    kept.file.is_some() && !kept.reads.iter().any(|read| changed.contains(read))
+                });
                 if unchanged {
                     return JobOutcome::Kept(path);
                 }
             }
             if record {
                 let (result, reads) =
-                    incremental::recording(&site.content, || run(job, &shared, &env));
+                    incremental::recording(&site.content, || run(job, path, &shared, &env));
                 JobOutcome::Rendered(result, Some(reads))
             } else {
-                JobOutcome::Rendered(run(job, &shared, &env), None)
+                JobOutcome::Rendered(run(job, path, &shared, &env), None)
             }
         })
         .collect();
     let mut memo = record.then(|| RenderMemo {
         site: site.clone(),
         structure,
-        reads: Default::default(),
-        outputs: Default::default(),
+        jobs: Default::default(),
     });
     let mut results = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         match outcome {
             JobOutcome::Kept(path) => {
-                let previous = previous
+                let kept = previous
                     .as_mut()
-                    .expect("only a render with a previous one keeps files");
-                let (Some(file), Some(reads)) =
-                    (previous.outputs.remove(&path), previous.reads.remove(&path))
-                else {
-                    unreachable!("a kept job had a file and its reads last time");
-                };
+                    .and_then(|previous| previous.jobs.remove(&path))
+                    .expect("a kept job was in the last render");
+                let file = kept.file.expect("a kept job had a file last time");
+                rendered.kept.insert(path.clone());
                 if let Some(memo) = &mut memo {
-                    memo.reads.insert(path, reads);
+                    memo.jobs.insert(
+                        path,
+                        incremental::JobMemo {
+                            reads: kept.reads,
+                            file: None,
+                        },
+                    );
                 }
-                rendered.kept_jobs += 1;
                 results.push(Ok(file));
             }
             JobOutcome::Rendered(result, reads) => {
                 if let (Some(memo), Some(reads), Ok(file)) = (&mut memo, reads, &result) {
-                    memo.reads.insert(file.path.clone(), reads);
+                    memo.jobs.insert(
+                        file.path.clone(),
+                        incremental::JobMemo { reads, file: None },
+                    );
                 }
                 rendered.rendered_jobs += 1;
                 results.push(result);
@@ -963,14 +969,21 @@ struct TemplateFailure {
     rendering: String,
 }
 
+/// Renders `job` into `out_path` (from [`output_path`]).
 fn run(
     job: &Job,
+    out_path: String,
     shared: &Arc<Shared>,
     env: &Environment<'static>,
 ) -> Result<OutputFile, TemplateFailure> {
     let site = &shared.site;
     let content = &site.content;
-    let (template, path, ctx, rendering) = match *job {
+    // The page's own address: its folder, or the file itself (404.html).
+    let path = out_path
+        .strip_suffix("index.html")
+        .unwrap_or(&out_path)
+        .to_string();
+    let (template, ctx, rendering) = match *job {
         Job::Page(index) => {
             incremental::read_page(index);
             let page = &content.pages[index];
@@ -988,12 +1001,7 @@ fn run(
                 translations => views::alternates(shared, Some(Target::Page(index)), &page.key, &page.lang),
                 ..common(shared, &page.lang, &page.path)
             };
-            (
-                template,
-                page.path.clone(),
-                ctx,
-                page.file.display().to_string(),
-            )
+            (template, ctx, page.file.display().to_string())
         }
         Job::Section { index, pager } => {
             incremental::read_section(index);
@@ -1007,7 +1015,7 @@ fn run(
                     (shared.url(path), shared.permalink(path))
                 };
                 return Ok(OutputFile {
-                    path: format!("{}index.html", section.path),
+                    path: out_path,
                     contents: Contents::Bytes(
                         redirect_html(&url, &permalink, &section.lang).into_bytes(),
                     ),
@@ -1021,7 +1029,6 @@ fn run(
                     "section.html".into()
                 }
             });
-            let pager_path = pager_path(&section.path, &section.meta.paginate_path, pager);
             let paginator = section.meta.paginate_by.map(|per_page| {
                 let mut pages = section.pages.clone();
                 if section.meta.paginate_reversed {
@@ -1042,14 +1049,14 @@ fn run(
                 section => SectionView::value(shared, index),
                 paginator => paginator,
                 translations => views::alternates(shared, Some(Target::Section(index)), &section.key, &section.lang),
-                ..common(shared, &section.lang, &pager_path)
+                ..common(shared, &section.lang, &path)
             };
             let shown = section
                 .file
                 .as_ref()
                 .map(|f| f.display().to_string())
                 .unwrap_or_else(|| format!("the {} home page", section.lang));
-            (template, pager_path, ctx, shown)
+            (template, ctx, shown)
         }
         Job::TaxonomyList(index) => {
             incremental::read_taxonomy(index);
@@ -1063,7 +1070,6 @@ fn run(
             };
             (
                 "taxonomy_list.html".into(),
-                taxonomy.path.clone(),
                 ctx,
                 format!("the /{} list", taxonomy.path),
             )
@@ -1076,7 +1082,6 @@ fn run(
             incremental::read_term(taxonomy_index, term);
             let taxonomy = &content.taxonomies[taxonomy_index];
             let term_data = &taxonomy.terms[term];
-            let path = pager_path(&term_data.path, "page", pager);
             let paginator = taxonomy.paginate_by.map(|per_page| {
                 paginator(
                     shared,
@@ -1098,14 +1103,12 @@ fn run(
             };
             (
                 "taxonomy_single.html".into(),
-                path.clone(),
                 ctx,
-                format!("the /{} page", path),
+                format!("the /{path} page"),
             )
         }
         Job::Figures(index) => {
             let language = &site.config.languages[index];
-            let path = format!("{}{FIGURES_PAGE}", language.path_prefix);
             let ctx = context! {
                 kind => "figures",
                 lang => language.code,
@@ -1116,16 +1119,10 @@ fn run(
                 translations => views::fixed_alternates(shared, FIGURES_PAGE, &language.code),
                 ..common(shared, &language.code, &path)
             };
-            (
-                "figures.html".into(),
-                path.clone(),
-                ctx,
-                format!("the /{path} page"),
-            )
+            ("figures.html".into(), ctx, format!("the /{path} page"))
         }
         Job::Datasets(index) => {
             let language = &site.config.languages[index];
-            let path = format!("{}{}", language.path_prefix, datasets::DATASETS_PAGE);
             let ctx = context! {
                 kind => "datasets",
                 lang => language.code,
@@ -1135,12 +1132,7 @@ fn run(
                 translations => views::fixed_alternates(shared, datasets::DATASETS_PAGE, &language.code),
                 ..common(shared, &language.code, &path)
             };
-            (
-                "datasets.html".into(),
-                path.clone(),
-                ctx,
-                format!("the /{path} page"),
-            )
+            ("datasets.html".into(), ctx, format!("the /{path} page"))
         }
         Job::Dataset(index, resource) => {
             let language = &site.config.languages[index];
@@ -1150,7 +1142,6 @@ fn run(
                 .expect("dataset jobs exist only with a package")
                 .resources[resource];
             let relative = format!("{}{}/", datasets::DATASETS_PAGE, resource.name);
-            let path = format!("{}{relative}", language.path_prefix);
             let ctx = context! {
                 kind => "dataset",
                 lang => language.code,
@@ -1160,16 +1151,10 @@ fn run(
                 translations => views::fixed_alternates(shared, &relative, &language.code),
                 ..common(shared, &language.code, &path)
             };
-            (
-                "dataset.html".into(),
-                path.clone(),
-                ctx,
-                format!("the /{path} page"),
-            )
+            ("dataset.html".into(), ctx, format!("the /{path} page"))
         }
         Job::Search(index) => {
             let language = &site.config.languages[index];
-            let path = format!("{}{SEARCH_PAGE}", language.path_prefix);
             let ctx = context! {
                 kind => "search",
                 lang => language.code,
@@ -1177,12 +1162,7 @@ fn run(
                 translations => views::fixed_alternates(shared, SEARCH_PAGE, &language.code),
                 ..common(shared, &language.code, &path)
             };
-            (
-                "search.html".into(),
-                path.clone(),
-                ctx,
-                format!("the /{path} page"),
-            )
+            ("search.html".into(), ctx, format!("the /{path} page"))
         }
         Job::NotFound => {
             let lang = site.config.default_language.clone();
@@ -1190,20 +1170,10 @@ fn run(
                 kind => "404",
                 lang => lang,
                 translations => views::alternates(shared, None, "", &lang),
-                ..common(shared, &lang, "404.html")
+                ..common(shared, &lang, &path)
             };
-            (
-                "404.html".into(),
-                String::new(),
-                ctx,
-                "404.html".to_string(),
-            )
+            ("404.html".into(), ctx, "404.html".to_string())
         }
-    };
-    let out_path = if matches!(job, Job::NotFound) {
-        "404.html".to_string()
-    } else {
-        format!("{path}index.html")
     };
     let failure = |error: minijinja::Error| {
         let name = error.name().unwrap_or(&template).to_string();
