@@ -400,6 +400,22 @@ impl Clock {
     }
 }
 
+/// Fault injection for the tests, in debug builds only: when the
+/// environment variable `variable` holds a number of milliseconds, waits
+/// that long. Tests use it to stop a process at a known point (halfway
+/// through writing a site, before indexing it) and kill it there, on any
+/// machine, instead of searching for a window of a few milliseconds.
+#[doc(hidden)]
+pub fn pause_for_fault_tests(variable: &str) {
+    if cfg!(debug_assertions)
+        && let Some(ms) = std::env::var(variable)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 /// Shows a path the way the user would type it from `root`.
 pub fn display_path(root: &Path, path: &Path) -> String {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());

@@ -241,9 +241,6 @@ fn is_editor_scratch(path: &Path) -> bool {
 /// Rebuilds the search index of the served site whenever asked, once the
 /// requests have stopped for [`SEARCH_SETTLE`]; the new index replaces the
 /// old one whole.
-/// Rebuilds the search index of the served site whenever asked, once the
-/// requests have stopped for [`SEARCH_SETTLE`]; the new index replaces the
-/// old one whole.
 ///
 /// Indexing a large site takes seconds and a lot of memory; done in this
 /// process it slowed the next rebuild tenfold (both fight over the same
@@ -262,26 +259,24 @@ fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
         let started = std::time::Instant::now();
         let fresh = shared.search.with_extension("new");
         let _ = std::fs::remove_dir_all(&fresh);
-        let indexed = std::process::Command::new(&program)
-            .arg("index-search")
-            .arg(&shared.public)
-            .arg(&fresh)
-            .spawn()
-            .and_then(|mut child| {
-                *shared.indexer.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
-                // Reaped only under the lock that `signal_indexer` signals
-                // under, so a signal never reaches a reused process id.
-                loop {
-                    {
-                        let mut indexer = shared.indexer.lock().unwrap_or_else(|e| e.into_inner());
-                        if let Some(status) = child.try_wait()? {
-                            *indexer = None;
-                            return Ok(status);
-                        }
+        let mut command = std::process::Command::new(&program);
+        command.arg("index-search").arg(&shared.public).arg(&fresh);
+        dies_with_this_process(&mut command);
+        let indexed = command.spawn().and_then(|mut child| {
+            *shared.indexer.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
+            // Reaped only under the lock that `signal_indexer` signals
+            // under, so a signal never reaches a reused process id.
+            loop {
+                {
+                    let mut indexer = shared.indexer.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(status) = child.try_wait()? {
+                        *indexer = None;
+                        return Ok(status);
                     }
-                    std::thread::sleep(Duration::from_millis(50));
                 }
-            });
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
         match indexed {
             Ok(status) if status.success() => {}
             Ok(_) => continue, // the child said why
@@ -307,6 +302,32 @@ fn index_search(requests: &mpsc::Receiver<()>, shared: &Shared) {
         }
         let _ = std::fs::remove_dir_all(&old);
     }
+}
+
+/// Makes the child started by `command` die with this process, even when
+/// this one is killed outright and no handler runs: an orphan indexer would
+/// go on indexing a deleted folder. Set between fork and exec, so there is
+/// no moment in which the child runs without it.
+fn dies_with_this_process(command: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only async-signal-safe system calls run in the forked
+        // child (prctl, getppid, _exit), and no memory is allocated.
+        unsafe {
+            command.pre_exec(move || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                // The parent died before the signal was asked for.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 /// What [`signal_indexer`] asks of the indexing child.
@@ -351,13 +372,8 @@ pub fn index_search_command(site: &Path, into: &Path) -> Result<()> {
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
-    // Dies with `serve`, even when it is killed outright: an orphan would
-    // go on indexing a deleted folder.
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_PDEATHSIG only sets a signal number.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-    }
+    // tests/serve.rs stops `serve` while its indexer waits here.
+    crate::pause_for_fault_tests("KACA_FAULT_PAUSE_INDEXING_MS");
     let files = crate::output::search::index_folder(site)
         .with_context(|| format!("cannot index `{}`", site.display()))?;
     for (path, bytes) in files {

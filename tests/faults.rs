@@ -8,38 +8,23 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Builds `root`; returns how long the whole run took, when in it the
-/// write stage began, and how long it lasted (from `--verbose`).
-fn build(root: &Path) -> (Duration, Duration, Duration) {
+/// Builds `root`; returns how long the whole run took.
+fn build(root: &Path) -> Duration {
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_kaca"))
         .arg("--root")
         .arg(root)
-        .args(["build", "--verbose"])
+        .arg("build")
         .env_remove("SOURCE_DATE_EPOCH")
         .env("KACA_FAULT_PAUSE_WRITING_MS", WRITE_PAUSE_MS)
         .output()
         .expect("run kaca");
-    let total = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let stages: Vec<(String, f64)> = stderr
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            let stage = words.next()?.to_string();
-            let ms = words.next()?.parse::<f64>().ok()?;
-            (words.next() == Some("ms")).then_some((stage, ms))
-        })
-        .collect();
-    let write = stages
-        .iter()
-        .find(|(stage, _)| stage == "write")
-        .map(|(_, ms)| *ms)
-        .expect("--verbose times the write stage");
-    // Writing is the last stage: it ends about when the process does.
-    let write = Duration::from_secs_f64(write / 1000.0).min(total);
-    (total, total - write, write)
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    started.elapsed()
 }
 
 fn leftovers(root: &Path) -> Vec<String> {
@@ -52,7 +37,7 @@ fn leftovers(root: &Path) -> Vec<String> {
 }
 
 /// How long the write stage stops halfway in these builds (debug builds
-/// only, see `pause_for_fault_tests` in src/output/mod.rs): a window wide
+/// only, see `pause_for_fault_tests` in src/lib.rs): a window wide
 /// enough to kill a build in, whatever the machine's load.
 const WRITE_PAUSE_MS: &str = "400";
 
@@ -69,9 +54,10 @@ impl Points {
     }
 }
 
-/// Starts a build of `root`, kills it with SIGKILL after `delay` unless it
-/// finished; says whether it was killed.
-fn kill_build_after(root: &Path, delay: Duration) -> bool {
+/// Starts a build of `root`, waits until `ready(root)` or the end of the
+/// build, then `delay` more, and kills it with SIGKILL unless it finished;
+/// says whether it was killed.
+fn kill_build(root: &Path, ready: impl Fn(&Path) -> bool, delay: Duration) -> bool {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kaca"))
         .arg("--root")
         .arg(root)
@@ -82,6 +68,9 @@ fn kill_build_after(root: &Path, delay: Duration) -> bool {
         .stderr(Stdio::null())
         .spawn()
         .expect("start kaca");
+    while child.try_wait().unwrap().is_none() && !ready(root) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     std::thread::sleep(delay);
     // `Child::kill` sends SIGKILL on Unix.
     let killed = child.try_wait().unwrap().is_none();
@@ -97,7 +86,7 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
     let dir = tempfile::tempdir().unwrap();
     let root = common::copy_example(&dir.path().join("portal"));
     let public = root.join("public");
-    let (first, _, _) = build(&root);
+    let first = build(&root);
     let previous = common::hash_tree(&public);
 
     // The next build has something new to write.
@@ -110,7 +99,7 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
     let elsewhere = tempfile::tempdir().unwrap();
     let other = common::copy_example(&elsewhere.path().join("portal"));
     std::fs::write(other.join("content/metodologi.md"), &text).unwrap();
-    let (second, write_start, write) = build(&other);
+    let second = build(&other);
     let next = common::hash_tree(&other.join("public"));
     assert_ne!(previous, next);
     let duration = first.max(second);
@@ -129,40 +118,31 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
     for round in 0..6 {
         let fraction = (round as f64 + points.next_fraction()) / 6.0;
         let delay = duration.mul_f64(fraction);
-        kills += usize::from(kill_build_after(&root, delay));
+        kills += usize::from(kill_build(&root, |_| true, delay));
         check(delay);
     }
     assert!(kills > 0, "every build finished before it could be killed");
-    // Points inside the write stage, found by search since the machine's
-    // speed varies: a kill that leaves no staging folder came too early, a
-    // build that finished was killed too late. A kill that landed while
-    // writing leaves its half-written staging folder behind.
-    let mut while_writing = 0;
-    let mut delay = write_start + write / 2;
-    let mut step = write / 2;
-    for _ in 0..16 {
+    // Kills inside the write stage: as soon as the build's staging folder
+    // appears, and a moment later, while the build waits halfway through
+    // writing (see WRITE_PAUSE_MS). Each leaves its half-written staging
+    // folder behind.
+    for wait in [Duration::ZERO, Duration::from_millis(100)] {
         let before = leftovers(&root);
-        let killed = kill_build_after(&root, delay);
-        check(delay);
-        let staged = leftovers(&root)
-            .into_iter()
-            .any(|name| !before.contains(&name));
-        match (killed, staged) {
-            (true, true) => {
-                while_writing += 1;
-                if while_writing == 2 {
-                    break;
-                }
-            }
-            (true, false) => delay += step,
-            (false, _) => delay = delay.saturating_sub(step),
-        }
-        step = step.mul_f64(0.7).max(Duration::from_millis(5));
+        assert!(
+            // A staging folder that was not there before.
+            kill_build(
+                &root,
+                |root| leftovers(root).iter().any(|name| !before.contains(name)),
+                wait
+            ),
+            "the build finished before it could be killed while writing"
+        );
+        check(wait);
+        assert!(
+            leftovers(&root).iter().any(|name| !before.contains(name)),
+            "a build killed while writing left no staging folder"
+        );
     }
-    assert!(
-        while_writing > 0,
-        "no kill landed while the site was being written"
-    );
 
     // The next build succeeds, and no temporary folder stays behind.
     build(&root);

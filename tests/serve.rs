@@ -15,6 +15,9 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return; // stopped already
+        }
         // Ctrl-C, so the preview removes its temporary folder.
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
@@ -54,8 +57,13 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
 }
 
 fn start(root: &std::path::Path) -> Server {
+    start_with(root, &[])
+}
+
+fn start_with(root: &std::path::Path, environment: &[(&str, &str)]) -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_kaca"))
+        .envs(environment.iter().copied())
         .args([
             "--root",
             root.to_str().unwrap(),
@@ -186,4 +194,93 @@ fn serve_reindexes_search_in_the_background_after_edits_settle() {
         &|| entry(port).is_some_and(|(code, body)| code == 200 && body != before),
         "the search index did not catch up with the edit",
     );
+}
+
+/// The processes whose parent is `parent` and whose command line says
+/// `index-search`, from /proc.
+#[cfg(target_os = "linux")]
+fn indexers_of(parent: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (name) state ppid ...": the name may hold spaces.
+        let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let ppid = after_name.split_whitespace().nth(1);
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if ppid == Some(&parent.to_string())
+            && String::from_utf8_lossy(&cmdline).contains("index-search")
+        {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Whether `pid` still runs (a zombie waiting for its parent does not).
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        state != Some("Z") && state != Some("X")
+    })
+}
+
+/// Stopping `serve` while it indexes in the background stops the indexer
+/// too, however `serve` is stopped: Ctrl-C, `kill`, or `kill -9` (no
+/// handler runs). A left-over indexer would go on indexing a deleted
+/// folder and eat the machine's time.
+#[cfg(target_os = "linux")]
+#[test]
+fn stopping_serve_stops_its_search_indexer() {
+    for signal in ["INT", "TERM", "KILL"] {
+        let copy = common::copy_fixture("good/bilingual");
+        // The indexer waits (debug builds only) long enough to be caught
+        // at work.
+        let mut server = start_with(&copy.root, &[("KACA_FAULT_PAUSE_INDEXING_MS", "120000")]);
+        let serve_pid = server.child.id();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let indexers = loop {
+            let indexers = indexers_of(serve_pid);
+            if !indexers.is_empty() {
+                break indexers;
+            }
+            assert!(Instant::now() < deadline, "serve never started its indexer");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // `kill -9` leaves the preview folder behind (nothing can clean
+        // up then): remove it, found from the indexer's arguments.
+        let preview = std::fs::read(format!("/proc/{}/cmdline", indexers[0]))
+            .ok()
+            .and_then(|cmdline| {
+                let site = cmdline.split(|&b| b == 0).nth(2)?.to_vec();
+                let site = std::path::PathBuf::from(String::from_utf8(site).ok()?);
+                Some(site.parent()?.to_path_buf())
+            });
+        Command::new("kill")
+            .args([&format!("-{signal}"), &serve_pid.to_string()])
+            .status()
+            .unwrap();
+        server.child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while indexers.iter().any(|&pid| running(pid)) {
+            assert!(
+                Instant::now() < deadline,
+                "the indexer {indexers:?} outlived `serve` stopped with SIG{signal}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if signal == "KILL"
+            && let Some(preview) = preview
+            && preview.to_string_lossy().contains("kaca-serve-")
+        {
+            let _ = std::fs::remove_dir_all(preview);
+        }
+    }
 }

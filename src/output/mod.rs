@@ -303,25 +303,12 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
     };
     let (first_half, second_half) = files.split_at(files.len() / 2);
     first_half.par_iter().try_for_each(write_one)?;
-    pause_for_fault_tests();
+    // tests/faults.rs kills the build here, while the new site is half
+    // written.
+    crate::pause_for_fault_tests("KACA_FAULT_PAUSE_WRITING_MS");
     second_half.par_iter().try_for_each(write_one)?;
     let marker = staging.join(MARKER);
     std::fs::write(&marker, MARKER_TEXT).map_err(|e| io_error(&marker, e))
-}
-
-/// Fault injection for tests/faults.rs, in debug builds only: with
-/// `KACA_FAULT_PAUSE_WRITING_MS` set, the write stage stops that long
-/// halfway, so that a test can kill the build while the new site is half
-/// written, on any machine, instead of searching for a window of a few
-/// milliseconds.
-fn pause_for_fault_tests() {
-    if cfg!(debug_assertions)
-        && let Some(ms) = std::env::var("KACA_FAULT_PAUSE_WRITING_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-    {
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
 }
 
 /// Puts `staging` in place of `output`. On Linux both names are exchanged
