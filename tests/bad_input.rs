@@ -22,7 +22,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -91,7 +91,10 @@ fn every_bad_site_fails_with_its_expected_report() {
     );
 }
 
-fn run_case(case: &Path, bless: bool) -> Result<(), String> {
+/// A case's site made in a temporary folder (its base fixture, its own
+/// files, links and grown files): the folder, the site in it, and the
+/// case's options. None when the platform cannot make the case's links.
+fn prepare_case(case: &Path) -> Result<Option<(tempfile::TempDir, PathBuf, CaseOptions)>, String> {
     let copy = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = copy.path().join("site");
     let extra = case_options(case)?;
@@ -100,7 +103,7 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
     }
     common::copy_dir(case, &root, &[EXPECTED, SYMLINKS, CASE]);
     if !make_symlinks(case, &root)? {
-        return Ok(());
+        return Ok(None);
     }
     for grow in &extra.grow {
         use std::io::Write;
@@ -113,6 +116,13 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
             .and_then(|()| file.write_all(grow.then.as_bytes()))
             .map_err(|e| e.to_string())?;
     }
+    Ok(Some((copy, root, extra)))
+}
+
+fn run_case(case: &Path, bless: bool) -> Result<(), String> {
+    let Some((copy, root, extra)) = prepare_case(case)? else {
+        return Ok(());
+    };
     let before = common::hash_tree(copy.path());
 
     let options = match &extra.output {
@@ -198,4 +208,54 @@ fn make_symlinks(case: &Path, root: &Path) -> Result<bool, String> {
         }
     }
     Ok(true)
+}
+
+/// Large data files are read on every core, in chunks; a chunk that finds
+/// a problem has the file read again in order. Whatever is wrong, the
+/// report must be the one reading in order gives: the same problems, in
+/// the same order, at the same records and lines. Each case with data is
+/// checked with the debug builds' test settings that read even a tiny
+/// file in chunks of two records, and the report compared with the usual
+/// one.
+#[test]
+fn data_read_in_chunks_gives_the_same_report() {
+    let check = |root: &Path, chunked: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaca"));
+        command.arg("--root").arg(root).arg("check");
+        if chunked {
+            command
+                .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
+                .env("KACA_TEST_CHUNK_RECORDS", "2");
+        }
+        let output = command.output().expect("run kaca check");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let mut compared = 0;
+    for case in common::case_dirs("bad") {
+        let Some((_copy, root, extra)) = prepare_case(&case).unwrap() else {
+            continue;
+        };
+        let has_data = std::fs::read_dir(root.join("data")).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|entry| entry.path().extension().is_some_and(|e| e == "csv"))
+        });
+        if extra.output.is_some() || !has_data {
+            continue;
+        }
+        let usual = check(&root, false);
+        let chunked = check(&root, true);
+        assert_ne!(usual.0, Some(0), "{}: the check passed", case.display());
+        assert_eq!(
+            usual,
+            chunked,
+            "{}: the report differs when the data is read in chunks",
+            case.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 10, "only {compared} cases have data");
 }

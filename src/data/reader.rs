@@ -194,16 +194,11 @@ pub fn lines_at(path: &std::path::Path, offsets: &[u64]) -> HashMap<u64, usize> 
     result
 }
 
-fn read_rows(
-    resource: &Resource,
-    known: &KnownKeys,
-    wanted_keys: &[Vec<String>],
-    source: &mut Hashing<std::io::BufReader<std::fs::File>>,
-    scan: &mut Scan,
-    visit: &mut dyn FnMut(&Row<'_>),
-) -> Result<(), (u64, Diagnostic)> {
+/// A CSV reader over `source` in the resource's dialect. Records are read
+/// without headers: the header row is checked apart ([`read_header`]).
+fn csv_reader<R: Read>(resource: &Resource, source: R) -> csv::Reader<R> {
     let dialect = &resource.dialect;
-    let mut reader = csv::ReaderBuilder::new()
+    csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .quote(dialect.quote)
         .double_quote(dialect.double_quote)
@@ -216,174 +211,228 @@ fn read_rows(
         } else {
             csv::Trim::None
         })
-        .from_reader(source);
-    // Lines are filled in from byte offsets when reading ends.
+        .from_reader(source)
+}
+
+fn read_rows(
+    resource: &Resource,
+    known: &KnownKeys,
+    wanted_keys: &[Vec<String>],
+    source: &mut Hashing<std::io::BufReader<std::fs::File>>,
+    scan: &mut Scan,
+    visit: &mut dyn FnMut(&Row<'_>),
+) -> Result<(), (u64, Diagnostic)> {
+    let mut reader = csv_reader(resource, source);
+    let mut record = csv::ByteRecord::new();
+    read_header(&mut reader, &mut record, resource)?;
+    let checks = Checks::new(resource, known, wanted_keys);
+    let mut found = Found::new(resource);
+    // Problems found so far are kept when a later record stops reading.
+    let mut stopped = Ok(());
+    let mut number = 0u64;
+    while read_record(&mut reader, &mut record, resource)? {
+        if is_blank(&record, checks.field_count) {
+            continue;
+        }
+        number += 1;
+        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
+        if let Err(fatal) = checks.record(&mut found, &record, number, offset, visit) {
+            stopped = Err(fatal);
+            break;
+        }
+    }
+    *scan = found.finish(&checks, stopped.is_ok());
+    stopped
+}
+
+/// Checks the header row against the schema (when the dialect has one).
+fn read_header<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+    resource: &Resource,
+) -> Result<(), (u64, Diagnostic)> {
+    let dialect = &resource.dialect;
     let here = || Some(Location::file(&resource.shown));
     let name = &resource.name;
-    let mut record = csv::ByteRecord::new();
+    if !dialect.header {
+        return Ok(());
+    }
+    if !read_record(reader, record, resource)? {
+        return Err((
+            0,
+            Diagnostic::error(
+                Some(Location::file(&resource.shown)),
+                format!("resource `{name}`: the file is empty; it needs at least the header row"),
+            )
+            .with_hint(format!(
+                "write the header: {}",
+                resource
+                    .fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )),
+        ));
+    }
+    let offset = record.position().map(|p| p.byte()).unwrap_or(0);
+    if record.iter().any(|h| std::str::from_utf8(h).is_err()) || record.as_slice().contains(&0) {
+        return Err((offset, not_utf8(resource, 0, "(header)")));
+    }
+    let headers: Vec<String> = record
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let text = String::from_utf8_lossy(h);
+            // A byte-order mark at the start of the file is not part of
+            // the first column's name.
+            if i == 0 {
+                text.trim_start_matches('\u{feff}').to_string()
+            } else {
+                text.into_owned()
+            }
+        })
+        .collect();
+    let expected: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
+    if headers == expected {
+        return Ok(());
+    }
+    let differing = headers
+        .iter()
+        .zip(&expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(headers.len().min(expected.len()));
+    let what = match (headers.get(differing), expected.get(differing)) {
+        (Some(found), Some(wanted)) => format!(
+            "column {} is `{found}` where the schema has `{wanted}`",
+            differing + 1
+        ),
+        (None, Some(wanted)) => {
+            format!("the header ends before the schema's field `{wanted}`")
+        }
+        (Some(found), None) => format!("the header has an extra column `{found}`"),
+        (None, None) => "the header differs from the schema".to_string(),
+    };
+    // One column holding the schema's names with another separator:
+    // the file's delimiter is not the declared one.
+    let separator = [';', '\t', '|', ',']
+        .into_iter()
+        .filter(|c| *c as u32 != u32::from(dialect.delimiter))
+        .find(|c| headers.len() == 1 && expected.len() > 1 && headers[0].contains(*c));
+    let hint = match separator {
+        Some(c) => format!(
+            "the file separates its columns with `{}`: declare \"dialect\": {{\"delimiter\": \"{}\"}} for the resource in datapackage.json",
+            if c == '\t' {
+                "tab".to_string()
+            } else {
+                c.to_string()
+            },
+            if c == '\t' {
+                "\\t".to_string()
+            } else {
+                c.to_string()
+            }
+        ),
+        None => format!(
+            "the header must list the schema's fields in order: {}",
+            expected.join(",")
+        ),
+    };
+    Err((
+        offset,
+        Diagnostic::error(here(), format!("resource `{name}`: {what}")).with_hint(hint),
+    ))
+}
 
-    if dialect.header {
-        if !read_record(&mut reader, &mut record, resource)? {
-            return Err((
-                0,
-                Diagnostic::error(
-                    Some(Location::file(&resource.shown)),
-                    format!(
-                        "resource `{name}`: the file is empty; it needs at least the header row"
-                    ),
-                )
-                .with_hint(format!(
-                    "write the header: {}",
-                    resource
-                        .fields
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )),
-            ));
-        }
-        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
-        if record.iter().any(|h| std::str::from_utf8(h).is_err()) || record.as_slice().contains(&0)
-        {
-            return Err((offset, not_utf8(resource, 0, "(header)")));
-        }
-        let headers: Vec<String> = record
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let text = String::from_utf8_lossy(h);
-                // A byte-order mark at the start of the file is not part of
-                // the first column's name.
-                if i == 0 {
-                    text.trim_start_matches('\u{feff}').to_string()
-                } else {
-                    text.into_owned()
-                }
-            })
-            .collect();
-        let expected: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
-        if headers != expected {
-            let differing = headers
+/// A blank line: read as one empty value, and not a record.
+fn is_blank(record: &csv::ByteRecord, field_count: usize) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) && field_count > 1
+}
+
+/// What checking records needs that stays the same from record to record.
+struct Checks<'a> {
+    resource: &'a Resource,
+    field_count: usize,
+    primary: Vec<usize>,
+    foreign: Vec<ForeignCheck<'a>>,
+    /// Foreign keys into the same table: (the row's fields, the fields
+    /// they refer to).
+    self_references: Vec<(Vec<usize>, Vec<usize>)>,
+    /// Field lists whose value tuples other resources refer to, with the
+    /// fields' indices.
+    wanted: Vec<(Vec<String>, Vec<usize>)>,
+}
+
+/// What checking records has found so far. A file read in parallel
+/// ([`scan_in_parallel`]) has one for each chunk, appended in file order.
+struct Found {
+    scan: Scan,
+    /// Values seen, for the fields that must be unique.
+    unique: Vec<Option<HashSet<String>>>,
+    primary_seen: HashSet<Vec<String>>,
+    self_keys: HashMap<Vec<usize>, HashSet<Vec<String>>>,
+    /// Self-references to check once the whole table is read: (key,
+    /// record number, offset).
+    pending_self: Vec<(Vec<String>, u64, u64)>,
+    /// The fields warned about looking like Indonesian thousands (once
+    /// each), with the warning.
+    thousands: Vec<(usize, Diagnostic)>,
+}
+
+impl<'a> Checks<'a> {
+    fn new(resource: &'a Resource, known: &'a KnownKeys, wanted_keys: &[Vec<String>]) -> Self {
+        let indices = |fields: &[String]| -> Vec<usize> {
+            fields
                 .iter()
-                .zip(&expected)
-                .position(|(a, b)| a != b)
-                .unwrap_or(headers.len().min(expected.len()));
-            let what = match (headers.get(differing), expected.get(differing)) {
-                (Some(found), Some(wanted)) => format!(
-                    "column {} is `{found}` where the schema has `{wanted}`",
-                    differing + 1
-                ),
-                (None, Some(wanted)) => {
-                    format!("the header ends before the schema's field `{wanted}`")
-                }
-                (Some(found), None) => format!("the header has an extra column `{found}`"),
-                (None, None) => "the header differs from the schema".to_string(),
-            };
-            // One column holding the schema's names with another separator:
-            // the file's delimiter is not the declared one.
-            let separator = [';', '\t', '|', ',']
-                .into_iter()
-                .filter(|c| *c as u32 != u32::from(dialect.delimiter))
-                .find(|c| headers.len() == 1 && expected.len() > 1 && headers[0].contains(*c));
-            let hint = match separator {
-                Some(c) => format!(
-                    "the file separates its columns with `{}`: declare \"dialect\": {{\"delimiter\": \"{}\"}} for the resource in datapackage.json",
-                    if c == '\t' {
-                        "tab".to_string()
-                    } else {
-                        c.to_string()
-                    },
-                    if c == '\t' {
-                        "\\t".to_string()
-                    } else {
-                        c.to_string()
-                    }
-                ),
-                None => format!(
-                    "the header must list the schema's fields in order: {}",
-                    expected.join(",")
-                ),
-            };
-            return Err((
-                offset,
-                Diagnostic::error(here(), format!("resource `{name}`: {what}")).with_hint(hint),
-            ));
+                .filter_map(|f| resource.field_index(f))
+                .collect()
+        };
+        Checks {
+            resource,
+            field_count: resource.fields.len(),
+            primary: indices(&resource.primary_key),
+            foreign: resource
+                .foreign_keys
+                .iter()
+                .filter(|k| !k.resource.is_empty())
+                .filter_map(|k| {
+                    let set = known.get(&(k.resource.clone(), k.reference_fields.clone()))?;
+                    Some((
+                        indices(&k.fields),
+                        set,
+                        format!("{}.{}", k.resource, k.reference_fields.join("+")),
+                    ))
+                })
+                .collect(),
+            self_references: resource
+                .foreign_keys
+                .iter()
+                .filter(|k| k.resource.is_empty())
+                .map(|k| (indices(&k.fields), indices(&k.reference_fields)))
+                .collect(),
+            wanted: wanted_keys
+                .iter()
+                .map(|fields| (fields.clone(), indices(fields)))
+                .collect(),
         }
     }
 
-    let field_count = resource.fields.len();
-    let mut unique: Vec<Option<HashSet<String>>> = resource
-        .fields
-        .iter()
-        .map(|f| f.constraints.unique.then(HashSet::new))
-        .collect();
-    let primary: Vec<usize> = resource
-        .primary_key
-        .iter()
-        .filter_map(|k| resource.field_index(k))
-        .collect();
-    let mut primary_seen: HashSet<Vec<String>> = HashSet::new();
-    let foreign: Vec<ForeignCheck<'_>> = resource
-        .foreign_keys
-        .iter()
-        .filter(|k| !k.resource.is_empty())
-        .filter_map(|k| {
-            let indices: Vec<usize> = k
-                .fields
-                .iter()
-                .filter_map(|f| resource.field_index(f))
-                .collect();
-            let set = known.get(&(k.resource.clone(), k.reference_fields.clone()))?;
-            Some((
-                indices,
-                set,
-                format!("{}.{}", k.resource, k.reference_fields.join("+")),
-            ))
-        })
-        .collect();
-    let self_references: Vec<(Vec<usize>, Vec<usize>)> = resource
-        .foreign_keys
-        .iter()
-        .filter(|k| k.resource.is_empty())
-        .map(|k| {
-            (
-                k.fields
-                    .iter()
-                    .filter_map(|f| resource.field_index(f))
-                    .collect(),
-                k.reference_fields
-                    .iter()
-                    .filter_map(|f| resource.field_index(f))
-                    .collect(),
-            )
-        })
-        .collect();
-    let mut pending_self: Vec<(Vec<String>, u64, u64)> = Vec::new();
-    let wanted: Vec<(Vec<String>, Vec<usize>)> = wanted_keys
-        .iter()
-        .map(|fields| {
-            (
-                fields.clone(),
-                fields
-                    .iter()
-                    .filter_map(|f| resource.field_index(f))
-                    .collect(),
-            )
-        })
-        .collect();
-    let mut self_keys: HashMap<Vec<usize>, HashSet<Vec<String>>> = HashMap::new();
-
-    let mut thousands_warned = vec![false; field_count];
-    let mut number = 0u64;
-    while read_record(&mut reader, &mut record, resource)? {
-        number += 1;
-        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) && field_count > 1 {
-            // A blank line: not a record.
-            number -= 1;
-            continue;
-        }
+    /// Checks one record (numbered `number`, at byte `offset`) and hands it
+    /// to `visit` when it is sound. An error means reading must stop (the
+    /// file is not UTF-8).
+    fn record(
+        &self,
+        found: &mut Found,
+        record: &csv::ByteRecord,
+        number: u64,
+        offset: u64,
+        visit: &mut dyn FnMut(&Row<'_>),
+    ) -> Result<(), (u64, Diagnostic)> {
+        let resource = self.resource;
+        let name = &resource.name;
+        let here = || Some(Location::file(&resource.shown));
+        let field_count = self.field_count;
+        let scan = &mut found.scan;
         if record.len() != field_count {
             // A value running over lines to the end: a quote never closed.
             let swallowed = record
@@ -409,7 +458,7 @@ fn read_rows(
                 .with_hint("check for a missing or extra delimiter, or an unclosed quote on this or the line before"),
             };
             scan.problem(offset, diagnostic);
-            continue;
+            return Ok(());
         }
         if let Some((index, long)) = record
             .iter()
@@ -428,7 +477,7 @@ fn read_rows(
                 )
                 .with_hint("a value this long is usually a file pasted into a cell, or not data at all; keep long texts out of the data"),
             );
-            continue;
+            return Ok(());
         }
         let mut texts: Vec<&str> = Vec::with_capacity(field_count);
         for (index, bytes) in record.iter().enumerate() {
@@ -446,9 +495,11 @@ fn read_rows(
         let mut row_ok = true;
         for (index, field) in resource.fields.iter().enumerate() {
             let text = texts[index];
-            if !thousands_warned[index] && super::schema::looks_like_thousands(field, text) {
-                thousands_warned[index] = true;
-                scan.warnings.push(
+            if super::schema::looks_like_thousands(field, text)
+                && !found.thousands.iter().any(|(warned, _)| *warned == index)
+            {
+                found.thousands.push((
+                    index,
                     Diagnostic::warning(
                         Some(Location::file(&resource.shown)),
                         format!(
@@ -459,7 +510,7 @@ fn read_rows(
                         ),
                     )
                     .with_hint("without groupChar a dot is a decimal point"),
-                );
+                ));
             }
             let cell = match field
                 .read(text)
@@ -485,40 +536,28 @@ fn read_rows(
                     Cell::Missing
                 }
             };
-            if let Some(seen) = &mut unique[index]
+            if let Some(seen) = &mut found.unique[index]
                 && !cell.is_missing()
                 && !seen.insert(cell.canonical())
             {
                 row_ok = false;
-                scan.problem(offset, Diagnostic::error(
-                    here(),
-                    format!(
-                        "resource `{name}`, record {number}, field `{}`: value `{}` appears more than once (rule: unique)",
-                        field.name,
-                        shown_value(text)
-                    ),
-                ));
+                scan.problem(offset, duplicate_value(resource, number, index, text));
             }
             cells.push(cell);
         }
         let key_of = |indices: &[usize]| -> Vec<String> {
             indices.iter().map(|&i| cells[i].canonical()).collect()
         };
-        if !primary.is_empty() {
-            let key = key_of(&primary);
-            if !primary_seen.insert(key.clone()) {
+        if !self.primary.is_empty() {
+            let key = key_of(&self.primary);
+            if found.primary_seen.contains(&key) {
                 row_ok = false;
-                scan.problem(offset, Diagnostic::error(
-                    here(),
-                    format!(
-                        "resource `{name}`, record {number}: primary key ({}) = ({}) appears more than once (rule: primaryKey)",
-                        resource.primary_key.join(", "),
-                        key.join(", ")
-                    ),
-                ));
+                scan.problem(offset, duplicate_key(resource, number, &key));
+            } else {
+                found.primary_seen.insert(key);
             }
         }
-        for (indices, set, target) in &foreign {
+        for (indices, set, target) in &self.foreign {
             let key = key_of(indices);
             if key.iter().all(String::is_empty) {
                 continue;
@@ -538,14 +577,18 @@ fn read_rows(
                 );
             }
         }
-        for (from, to) in &self_references {
-            self_keys.entry(to.clone()).or_default().insert(key_of(to));
+        for (from, to) in &self.self_references {
+            found
+                .self_keys
+                .entry(to.clone())
+                .or_default()
+                .insert(key_of(to));
             let key = key_of(from);
             if !key.iter().all(String::is_empty) {
-                pending_self.push((key, number, offset));
+                found.pending_self.push((key, number, offset));
             }
         }
-        for (fields, indices) in &wanted {
+        for (fields, indices) in &self.wanted {
             scan.keys
                 .entry(fields.clone())
                 .or_default()
@@ -559,27 +602,369 @@ fn read_rows(
                 offset,
             });
         }
+        Ok(())
     }
-    // A row may refer to a row further down its own table.
-    for (from, to) in &self_references {
-        let _ = from;
-        if let Some(set) = self_keys.get(to) {
-            for (key, number, offset) in &pending_self {
-                if !set.contains(key) {
-                    scan.problem(*offset, Diagnostic::error(
-                        here(),
-                        format!("resource `{name}`, record {number}: value ({}) refers to no row of the same table (rule: foreignKey)", key.join(", ")),
-                    ));
+}
+
+fn duplicate_value(resource: &Resource, number: u64, index: usize, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        Some(Location::file(&resource.shown)),
+        format!(
+            "resource `{}`, record {number}, field `{}`: value `{}` appears more than once (rule: unique)",
+            resource.name,
+            resource.fields[index].name,
+            shown_value(text)
+        ),
+    )
+}
+
+fn duplicate_key(resource: &Resource, number: u64, key: &[String]) -> Diagnostic {
+    Diagnostic::error(
+        Some(Location::file(&resource.shown)),
+        format!(
+            "resource `{}`, record {number}: primary key ({}) = ({}) appears more than once (rule: primaryKey)",
+            resource.name,
+            resource.primary_key.join(", "),
+            key.join(", ")
+        ),
+    )
+}
+
+impl Found {
+    fn new(resource: &Resource) -> Self {
+        Found {
+            scan: Scan::default(),
+            unique: resource
+                .fields
+                .iter()
+                .map(|f| f.constraints.unique.then(HashSet::new))
+                .collect(),
+            primary_seen: HashSet::new(),
+            self_keys: HashMap::new(),
+            pending_self: Vec::new(),
+            thousands: Vec::new(),
+        }
+    }
+
+    /// Whether checking found nothing to report: a chunk read in parallel
+    /// that found something is read again in order, so that the report is
+    /// exactly the one reading in order gives.
+    fn is_clean(&self) -> bool {
+        self.scan.problem_count == 0
+    }
+
+    /// Adds what checking the records after this one's found. Says false
+    /// when together they break a rule neither broke alone (a value that
+    /// must be unique appears in both): reading again in order reports it
+    /// at the right record.
+    fn append(&mut self, later: Found) -> bool {
+        let mut clean = true;
+        for (mine, theirs) in self.unique.iter_mut().zip(later.unique) {
+            if let (Some(mine), Some(theirs)) = (mine, theirs) {
+                for value in theirs {
+                    clean &= mine.insert(value);
                 }
             }
         }
+        for key in later.primary_seen {
+            clean &= self.primary_seen.insert(key);
+        }
+        for (to, keys) in later.self_keys {
+            self.self_keys.entry(to).or_default().extend(keys);
+        }
+        self.pending_self.extend(later.pending_self);
+        for (index, warning) in later.thousands {
+            if !self.thousands.iter().any(|(warned, _)| *warned == index) {
+                self.thousands.push((index, warning));
+            }
+        }
+        self.scan.rows += later.scan.rows;
+        for (fields, keys) in later.scan.keys {
+            self.scan.keys.entry(fields).or_default().extend(keys);
+        }
+        clean
     }
-    Ok(())
+
+    /// Checks what needs the whole table (rows referring to rows further
+    /// down), unless reading stopped before the end, and gives all that was
+    /// found.
+    fn finish(mut self, checks: &Checks<'_>, complete: bool) -> Scan {
+        let resource = checks.resource;
+        for (_, to) in checks.self_references.iter().filter(|_| complete) {
+            if let Some(set) = self.self_keys.get(to) {
+                for (key, number, offset) in &self.pending_self {
+                    if !set.contains(key) {
+                        self.scan.problem(*offset, Diagnostic::error(
+                            Some(Location::file(&resource.shown)),
+                            format!("resource `{}`, record {number}: value ({}) refers to no row of the same table (rule: foreignKey)", resource.name, key.join(", ")),
+                        ));
+                    }
+                }
+            }
+        }
+        self.scan
+            .warnings
+            .extend(self.thousands.into_iter().map(|(_, warning)| warning));
+        self.scan
+    }
 }
 
 /// A foreign key to check each row against: the row's field indices, the
 /// key tuples present in the referenced resource, and its name for messages.
 type ForeignCheck<'a> = (Vec<usize>, &'a HashSet<Vec<String>>, String);
+
+/// What sees the sound rows of a resource read by [`scan_with`]: each
+/// chunk of the file gets its own, and they are appended in file order.
+pub trait RowSink: Send {
+    fn row(&mut self, row: &Row<'_>);
+    /// Adds what `later`, which saw the rows after this one's, saw.
+    fn append(&mut self, later: Self);
+}
+
+/// Files smaller than this are read on one thread: splitting them costs
+/// more than it saves.
+const PARALLEL_FROM_BYTES: u64 = 4 << 20;
+
+/// Records in one chunk of a file read in parallel.
+const CHUNK_RECORDS: usize = 8192;
+
+/// How many chunks may wait to be checked or appended at once: enough to
+/// keep every core busy, few enough that memory stays flat.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// [`scan`], on every core for a large file: one thread reads the CSV
+/// syntax and hashes the bytes, in order; the records are checked and
+/// handed to sinks (from `new_sink`) in chunks, on the other cores, and the
+/// chunks' findings and sinks are appended in file order. Should a chunk
+/// find anything to report, the file is read again in order, so that every
+/// report is exactly the one reading in order gives (it lists the first
+/// problems of the file, each with its record).
+pub fn scan_with<S: RowSink>(
+    resource: &Resource,
+    known: &KnownKeys,
+    wanted_keys: &[Vec<String>],
+    new_sink: &(dyn Fn() -> S + Sync),
+) -> (Scan, S) {
+    let (parallel_from, chunk_records) = parallel_settings();
+    let size = std::fs::metadata(&resource.absolute)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    if size >= parallel_from
+        && let Some(done) = scan_in_parallel(resource, known, wanted_keys, new_sink, chunk_records)
+    {
+        return done;
+    }
+    let mut sink = new_sink();
+    let scan = scan(resource, known, wanted_keys, &mut |row| sink.row(row));
+    (scan, sink)
+}
+
+/// [`PARALLEL_FROM_BYTES`] and [`CHUNK_RECORDS`]; in debug builds the
+/// tests set smaller ones (`KACA_TEST_PARALLEL_FROM_BYTES`,
+/// `KACA_TEST_CHUNK_RECORDS`) to read small fixtures in many chunks.
+fn parallel_settings() -> (u64, usize) {
+    let from_environment = |variable: &str| {
+        cfg!(debug_assertions)
+            .then(|| std::env::var(variable).ok()?.parse::<u64>().ok())
+            .flatten()
+    };
+    (
+        from_environment("KACA_TEST_PARALLEL_FROM_BYTES").unwrap_or(PARALLEL_FROM_BYTES),
+        from_environment("KACA_TEST_CHUNK_RECORDS")
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(CHUNK_RECORDS),
+    )
+}
+
+/// Records read in order, to be checked together: the records, and each
+/// one's number and byte offset.
+#[derive(Default)]
+struct Chunk {
+    records: Vec<csv::ByteRecord>,
+    places: Vec<(u64, u64)>,
+}
+
+/// What checking a chunk gave.
+struct Checked<S> {
+    found: Found,
+    sink: S,
+    /// Reading had to stop in this chunk (a value that is not UTF-8).
+    stopped: bool,
+}
+
+/// The parallel reading of [`scan_with`]; None when the file must be read
+/// again in order (it has something to report, or cannot be opened).
+fn scan_in_parallel<S: RowSink>(
+    resource: &Resource,
+    known: &KnownKeys,
+    wanted_keys: &[Vec<String>],
+    new_sink: &(dyn Fn() -> S + Sync),
+    chunk_records: usize,
+) -> Option<(Scan, S)> {
+    let file = std::fs::File::open(&resource.absolute).ok()?;
+    let mut source = Hashing {
+        inner: std::io::BufReader::with_capacity(1 << 16, file),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let checks = Checks::new(resource, known, wanted_keys);
+    let mut merged: Option<(Found, S)> = None;
+    let clean = {
+        let mut reader = csv_reader(resource, &mut source);
+        let mut header = csv::ByteRecord::new();
+        read_header(&mut reader, &mut header, resource).ok()?;
+        let (done_sender, done) = std::sync::mpsc::channel::<(usize, Checked<S>, Chunk)>();
+        let checks = &checks;
+        rayon::in_place_scope(|scope| {
+            let mut spare: Vec<Chunk> = Vec::new();
+            let mut waiting: std::collections::BTreeMap<usize, Checked<S>> = Default::default();
+            let (mut sent, mut appended) = (0usize, 0usize);
+            let mut number = 0u64;
+            let mut clean = true;
+            let mut more = true;
+            while (more && clean) || appended < sent {
+                if more && clean && sent - appended < CHUNKS_IN_FLIGHT {
+                    let mut chunk = spare.pop().unwrap_or_default();
+                    let filled = fill_chunk(
+                        &mut reader,
+                        &mut chunk,
+                        chunk_records,
+                        checks.field_count,
+                        &mut number,
+                    );
+                    match filled {
+                        Ok(Filled::Full) => {}
+                        Ok(Filled::End) => more = false,
+                        // A CSV syntax error: reported by reading in order.
+                        Err(()) => {
+                            clean = false;
+                            more = false;
+                        }
+                    }
+                    if chunk.places.is_empty() || !clean {
+                        spare.push(chunk);
+                        continue;
+                    }
+                    let index = sent;
+                    sent += 1;
+                    let done_sender = done_sender.clone();
+                    scope.spawn(move |_| {
+                        let checked = check_chunk(checks, &chunk, new_sink());
+                        // The receiver lives until every chunk is back.
+                        let _ = done_sender.send((index, checked, chunk));
+                    });
+                    continue;
+                }
+                let Ok((index, checked, chunk)) = next_checked(&done) else {
+                    break;
+                };
+                spare.push(chunk);
+                waiting.insert(index, checked);
+                while let Some(checked) = waiting.remove(&appended) {
+                    appended += 1;
+                    clean &= checked.found.is_clean() && !checked.stopped;
+                    if !clean {
+                        continue;
+                    }
+                    match &mut merged {
+                        None => merged = Some((checked.found, checked.sink)),
+                        Some((found, sink)) => {
+                            clean &= found.append(checked.found);
+                            sink.append(checked.sink);
+                        }
+                    }
+                }
+            }
+            clean
+        })
+    };
+    if !clean {
+        return None;
+    }
+    // The rest of the file (nothing, unless reading stopped early).
+    let _ = std::io::copy(&mut source, &mut std::io::sink());
+    let (found, sink) = merged.unwrap_or_else(|| (Found::new(resource), new_sink()));
+    let mut scan = found.finish(&checks, true);
+    if scan.problem_count > 0 {
+        // Rows referring to rows of the same table that are not there.
+        return None;
+    }
+    scan.bytes = source.bytes;
+    scan.sha256 = crate::render::hex(&source.hasher.finalize());
+    Some((scan, sink))
+}
+
+/// Waits for a chunk to be checked. On one of rayon's threads it helps
+/// with the pool's work meanwhile: blocking there could leave a chunk
+/// waiting for the very thread that waits for it.
+fn next_checked<T>(done: &std::sync::mpsc::Receiver<T>) -> Result<T, std::sync::mpsc::RecvError> {
+    loop {
+        match done.try_recv() {
+            Ok(message) => return Ok(message),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                return Err(std::sync::mpsc::RecvError);
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => {}
+            // Every job is running elsewhere, or this thread is not rayon's.
+            Some(rayon::Yield::Idle) | None => return done.recv(),
+        }
+    }
+}
+
+enum Filled {
+    Full,
+    /// The file ended.
+    End,
+}
+
+/// Reads up to `capacity` records into `chunk` (blank lines are not
+/// records), numbering them after `number`. Err: the CSV syntax is broken.
+fn fill_chunk<R: Read>(
+    reader: &mut csv::Reader<R>,
+    chunk: &mut Chunk,
+    capacity: usize,
+    field_count: usize,
+    number: &mut u64,
+) -> Result<Filled, ()> {
+    chunk.places.clear();
+    chunk.records.resize_with(capacity, csv::ByteRecord::new);
+    while chunk.places.len() < capacity {
+        let record = &mut chunk.records[chunk.places.len()];
+        if !reader.read_byte_record(record).map_err(|_| ())? {
+            return Ok(Filled::End);
+        }
+        if is_blank(record, field_count) {
+            continue;
+        }
+        *number += 1;
+        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
+        chunk.places.push((*number, offset));
+    }
+    Ok(Filled::Full)
+}
+
+fn check_chunk<S: RowSink>(checks: &Checks<'_>, chunk: &Chunk, mut sink: S) -> Checked<S> {
+    let mut found = Found::new(checks.resource);
+    let mut stopped = false;
+    for (record, &(number, offset)) in chunk.records.iter().zip(&chunk.places) {
+        if checks
+            .record(&mut found, record, number, offset, &mut |row| sink.row(row))
+            .is_err()
+        {
+            stopped = true;
+            break;
+        }
+    }
+    Checked {
+        found,
+        sink,
+        stopped,
+    }
+}
 
 /// Reads the next record; an error of the CSV syntax itself stops reading.
 fn read_record<R: Read>(

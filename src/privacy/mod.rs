@@ -101,6 +101,13 @@ impl<'a> DataScan<'a> {
         }
     }
 
+    /// Adds what the scan of the rows after this one's found.
+    pub fn append(&mut self, later: DataScan<'a>) {
+        self.total += later.total;
+        let room = LISTED_FINDINGS.saturating_sub(self.findings.len());
+        self.findings.extend(later.findings.into_iter().take(room));
+    }
+
     /// The findings, with their lines.
     pub fn finish(self) -> Vec<Diagnostic> {
         if self.findings.is_empty() {

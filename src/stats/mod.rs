@@ -263,7 +263,11 @@ enum Matcher {
 impl Matcher {
     fn matches(&self, cells: &[Cell<'_>]) -> bool {
         match self {
-            Matcher::OneOf(index, values) => values.contains(&cells[*index].canonical()),
+            // Text is looked up borrowed: no copy for every row.
+            Matcher::OneOf(index, values) => match &cells[*index] {
+                Cell::Text(text) => values.contains(*text),
+                cell => values.contains(&cell.canonical()),
+            },
             Matcher::Range {
                 index,
                 numeric,
@@ -408,6 +412,37 @@ impl KeyCodes {
         }
     }
 
+    /// Gives every value of `later` a code here (the one it has, or a new
+    /// one), as a table from `later`'s codes to these. Values are matched
+    /// by name, as [`Running::finish`] merges groups.
+    fn adopt(&mut self, later: &KeyCodes) -> Vec<u32> {
+        let mut by_name: FxHashMap<&str, u32> = FxHashMap::default();
+        for (code, name) in self.names.iter().enumerate() {
+            by_name
+                .entry(name.as_str())
+                .or_insert(u32::try_from(code).expect("codes fit in u32"));
+        }
+        let mut added: Vec<String> = Vec::new();
+        let first_new = self.names.len();
+        let table = later
+            .names
+            .iter()
+            .map(|name| match by_name.get(name.as_str()) {
+                Some(&code) => code,
+                None => {
+                    let code = u32::try_from(first_new + added.len())
+                        .expect("fewer than four billion distinct values");
+                    added.push(name.clone());
+                    code
+                }
+            })
+            .collect::<Vec<u32>>();
+        // A name repeated within `later` gets two new codes: harmless, as
+        // groups are merged by name when the scan ends.
+        self.names.extend(added);
+        table
+    }
+
     fn push(&mut self, name: String) -> u32 {
         self.names.push(name);
         u32::try_from(self.names.len() - 1).expect("fewer than four billion distinct values")
@@ -526,6 +561,72 @@ impl Running {
         self.coded.entry(key).or_default().add(self.measure, cell);
     }
 
+    /// Adds what the same query saw in the rows after this one's (a file
+    /// read in chunks). Nothing is added to `self` after this.
+    fn append(&mut self, later: Running) {
+        self.rows += later.rows;
+        self.total += later.total;
+        let width = self.by.len();
+        let tables: Vec<Vec<u32>> = (0..width)
+            .map(|position| self.codes[position].adopt(&later.codes[position]))
+            .collect();
+        let translate = |key: [u32; 2]| {
+            let mut ours = key;
+            for (position, table) in tables.iter().enumerate() {
+                if key[position] != ALL {
+                    ours[position] = table[key[position] as usize];
+                }
+            }
+            ours
+        };
+        for (key, accumulator) in later.coded {
+            match self.coded.entry(translate(key)) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(accumulator);
+                }
+                std::collections::hash_map::Entry::Occupied(mut slot) => {
+                    slot.get_mut().merge(accumulator);
+                }
+            }
+        }
+        if let (Some(ours), Some(theirs)) = (&mut self.persons, later.persons) {
+            // Identifiers by value: the same person may appear in both.
+            let mut ids: Vec<(u32, Box<str>)> =
+                theirs.ids.into_iter().map(|(t, c)| (c, t)).collect();
+            ids.sort_unstable_by_key(|(code, _)| *code);
+            let id_table: Vec<u32> = ids
+                .into_iter()
+                .map(|(_, text)| {
+                    let next =
+                        u32::try_from(ours.ids.len()).expect("fewer than four billion persons");
+                    *ours.ids.entry(text).or_insert(next)
+                })
+                .collect();
+            for (key, counted) in theirs.counts {
+                let slot = ours.counts.entry(translate(key));
+                match (slot, counted) {
+                    (std::collections::hash_map::Entry::Vacant(slot), Persons::Ids(more)) => {
+                        slot.insert(Persons::Ids(
+                            more.into_iter().map(|id| id_table[id as usize]).collect(),
+                        ));
+                    }
+                    (std::collections::hash_map::Entry::Vacant(slot), rows) => {
+                        slot.insert(rows);
+                    }
+                    (std::collections::hash_map::Entry::Occupied(mut slot), counted) => {
+                        match (slot.get_mut(), counted) {
+                            (Persons::Ids(all), Persons::Ids(more)) => {
+                                all.extend(more.into_iter().map(|id| id_table[id as usize]));
+                            }
+                            (Persons::Rows(all), Persons::Rows(more)) => *all += more,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Turns the coded groups into groups named by their values, once the
     /// scan has ended.
     fn finish(&mut self) {
@@ -571,6 +672,29 @@ impl Running {
             }
         }
         Some(named.into_iter().map(|(k, p)| (k, p.count())).collect())
+    }
+}
+
+/// What one resource's rows go through: the privacy scan and every query
+/// over the resource.
+struct PassSink<'a> {
+    privacy: crate::privacy::DataScan<'a>,
+    queries: Vec<Running>,
+}
+
+impl reader::RowSink for PassSink<'_> {
+    fn row(&mut self, row: &Row<'_>) {
+        self.privacy.row(row);
+        for query in &mut self.queries {
+            query.add(row);
+        }
+    }
+
+    fn append(&mut self, later: Self) {
+        self.privacy.append(later.privacy);
+        for (query, more) in self.queries.iter_mut().zip(later.queries) {
+            query.append(more);
+        }
     }
 }
 
@@ -732,22 +856,23 @@ pub fn compute_since(
         read.push(resource.name.clone());
         let diagnostics_before = diagnostics.len();
         let failed_before = failed_resources.len();
-        let mut running: Vec<Running> = figure_queries
-            .iter()
-            .map(|(_, q)| Running::new(q, resource))
-            .chain(
-                table_queries
-                    .iter()
-                    .map(|t| Running::new(&t.query, resource)),
-            )
-            .collect();
-        let mut privacy = crate::privacy::DataScan::new(detector, resource);
-        let scan = reader::scan(resource, &known, wanted_here, &mut |row| {
-            privacy.row(row);
-            for query in &mut running {
-                query.add(row);
-            }
-        });
+        let new_sink = || PassSink {
+            privacy: crate::privacy::DataScan::new(detector, resource),
+            queries: figure_queries
+                .iter()
+                .map(|(_, q)| Running::new(q, resource))
+                .chain(
+                    table_queries
+                        .iter()
+                        .map(|t| Running::new(&t.query, resource)),
+                )
+                .collect(),
+        };
+        let (scan, sink) = reader::scan_with(resource, &known, wanted_here, &new_sink);
+        let PassSink {
+            privacy,
+            queries: mut running,
+        } = sink;
         let found = privacy.finish();
         if !found.is_empty() {
             failed_resources.insert(resource.name.clone());
