@@ -272,6 +272,9 @@ fn run_stages(
         statistics,
         source_date: options.source_date,
         search_index: options.search_index,
+        // A preview needs no manifest, and hashing every file after every
+        // keystroke would cost more than the edit.
+        manifest: session.is_none(),
     });
     let since = match session.as_deref_mut() {
         None => render::Since::Nothing,
@@ -290,9 +293,7 @@ fn run_stages(
         files.extend(index);
         timings.push(("search", clock.lap()));
     }
-    // A preview needs no manifest, and hashing every file after every
-    // keystroke would cost more than the edit.
-    if session.is_none() {
+    if site.manifest {
         let read_during_build: Vec<(String, String)> = site
             .package
             .iter()

@@ -12,19 +12,22 @@ use kaca::{BuildOptions, Changed, Session};
 
 const ANNOUNCEMENT: &str = "content/pengumuman/2025-09-02-kuota-asuransi-gratis-7100.md";
 
-/// Every file of `output` and its hash; a session leaves out the build
-/// manifest, so it is left out here too.
+/// Every file of `output` and its hash.
 fn tree(output: &Path) -> BTreeMap<String, String> {
-    let mut files = common::hash_tree(output);
-    files.remove("build.json");
-    files
+    common::hash_tree(output)
 }
 
-/// What a clean build of `root` gives, as [`tree`].
+/// What a clean build of `root` gives, as [`tree`]: the first build of a
+/// new session, which reuses nothing (a preview writes no `build.json`,
+/// and its figure register has no link to one).
 fn clean_build(root: &Path) -> BTreeMap<String, String> {
     let scratch = tempfile::tempdir().expect("temporary folder");
     let output = scratch.path().join("clean");
-    let outcome = common::build_into(root, &output);
+    let options = BuildOptions {
+        output: output.clone(),
+        ..BuildOptions::new(root)
+    };
+    let outcome = kaca::build_in_session(&options, &mut Session::default(), Changed::Other);
     assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
     tree(&output)
 }
@@ -283,4 +286,35 @@ fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other(
     );
     assert!(third.resources_read.len() < all);
     assert_same_site(&preview, &root, "the districts file saved again");
+}
+
+/// A preview writes no `build.json` (hashing every file after every save
+/// would cost more than the edit), so its figure register must not link
+/// to one; a published build has both.
+#[test]
+fn the_preview_links_no_build_manifest_it_does_not_have() {
+    let Preview {
+        _dir,
+        root,
+        preview,
+        options,
+        mut session,
+    } = Preview::new();
+    rebuild(&options, &mut session, Changed::Config);
+    assert!(!preview.join("build.json").exists());
+    let register = common::read(&preview, "cek-angka/index.html");
+    assert!(
+        !register.contains("build.json"),
+        "the preview's figure register links build.json"
+    );
+
+    let published = tempfile::tempdir().expect("temporary folder");
+    let outcome = common::build_into(&root, published.path());
+    assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
+    assert!(published.path().join("build.json").is_file());
+    let register = common::read(published.path(), "cek-angka/index.html");
+    assert!(
+        register.contains("href=\"/build.json\""),
+        "the published figure register does not link build.json"
+    );
 }

@@ -79,6 +79,9 @@ pub struct Site {
     /// Whether this build writes the search index (see
     /// [`crate::BuildOptions`]); the search page is rendered either way.
     pub search_index: bool,
+    /// Whether this build writes `build.json`: a preview (`kaca serve`)
+    /// does not, and its figure register leaves the link out.
+    pub manifest: bool,
 }
 
 /// One file of the finished site.
@@ -1115,7 +1118,7 @@ fn run(
                 register => stats_view::register(shared, &language.code),
                 figures_json => shared.url(crate::output::figures::JSON_PATH),
                 figures_csv => shared.url(crate::output::figures::CSV_PATH),
-                build_manifest => shared.url(crate::output::manifest::PATH),
+                build_manifest => site.manifest.then(|| shared.url(crate::output::manifest::PATH)),
                 translations => views::fixed_alternates(shared, FIGURES_PAGE, &language.code),
                 ..common(shared, &language.code, &path)
             };
