@@ -1367,3 +1367,96 @@ fn a_progress_bar_does_not_draw_a_hidden_value() {
         "the bar is filled {filled} of {track}: exactly 3 of 20, the hidden count"
     );
 }
+
+// ---------------------------------------------------------------------
+// Groups that have no number of their own
+// ---------------------------------------------------------------------
+
+/// The persons fixture with only the figures in `declarations` (TOML),
+/// placed on one page.
+fn build_with_only(declarations: &str, placed: &[&str]) -> Built {
+    let declarations = declarations.to_string();
+    let placed: Vec<String> = placed
+        .iter()
+        .map(|id| format!("{{{{ figure(id=\"{id}\") }}}}"))
+        .collect();
+    build_edited(PERSONS, move |root| {
+        for folder in ["data/stats", "content/program"] {
+            for entry in std::fs::read_dir(root.join(folder)).unwrap().flatten() {
+                if entry.file_name() != "_index.md" {
+                    std::fs::remove_file(entry.path()).unwrap();
+                }
+            }
+        }
+        std::fs::write(root.join("data/stats/uji.toml"), declarations).unwrap();
+        std::fs::write(
+            root.join("content/program/uji.md"),
+            format!("---\ntitle: Uji\n---\n\n{}\n", placed.join("; ")),
+        )
+        .unwrap();
+    })
+}
+
+fn count_of(id: &str, filter: Option<&str>) -> String {
+    let filter = filter.map_or(String::new(), |kecamatan| {
+        format!("filter = {{ kecamatan = \"{kecamatan}\" }}\n")
+    });
+    format!(
+        "[[figure]]\nid = \"{id}\"\nlabel = {{ id = \"{id}\", en = \"{id}\" }}\nresource = \"penerima\"\nmeasure = \"count\"\n{filter}\n"
+    )
+}
+
+/// Balikpapan Timur has one person and no figure of its own; the total
+/// (41) and the two other districts (20 and 20) would give it away by a
+/// subtraction. One of the three must be hidden.
+#[test]
+fn a_group_without_a_figure_cannot_be_worked_out_from_the_total_and_the_others() {
+    let site = build_with_only(
+        &[
+            count_of("semua", None),
+            count_of("kota", Some("Balikpapan Kota")),
+            count_of("utara", Some("Balikpapan Utara")),
+        ]
+        .concat(),
+        &["semua", "kota", "utara"],
+    );
+    assert_clean(&site.outcome);
+    let register = register(&site.output());
+    let shown: Vec<Option<f64>> = ["semua", "kota", "utara"]
+        .iter()
+        .map(|id| entry(&register, id)["value"].as_f64())
+        .collect();
+    assert!(
+        shown.iter().any(Option::is_none),
+        "41 − 20 − 20 shows the one person of Balikpapan Timur: {shown:?}"
+    );
+    for id in ["kota", "utara", "semua"] {
+        let entry = entry(&register, id);
+        if entry["value"].is_null() {
+            assert_eq!(entry["hidden"], "complementary", "{id}");
+        }
+    }
+    let page = read(&site.output(), "program/uji/index.html");
+    assert!(page.contains(">41<") || page.contains(r#"data-figure="semua" data-hidden"#));
+}
+
+/// The total beside the one-person district, hidden as small: the total
+/// alone does not narrow the hidden number (the other districts are not
+/// shown), so the site builds, showing 41 and "<10".
+#[test]
+fn a_total_beside_a_hidden_small_group_builds() {
+    let site = build_with_only(
+        &[
+            count_of("timur", Some("Balikpapan Timur")),
+            count_of("semua", None),
+        ]
+        .concat(),
+        &["semua", "timur"],
+    );
+    assert_clean(&site.outcome);
+    let register = register(&site.output());
+    assert_eq!(hidden(entry(&register, "timur")), Some("primary"));
+    assert_eq!(entry(&register, "semua")["value"], 41);
+    let page = read(&site.output(), "program/uji/index.html");
+    assert!(page.contains(">&lt;10</span>"), "{page}");
+}

@@ -363,20 +363,71 @@ pub fn protect(
     for ((resource, _), entries) in &spaces {
         let k = thresholds[resource];
         let cells: Vec<Cell> = entries.iter().map(|(c, _)| c.clone()).collect();
-        let decision = suppression::decide(&cells, k);
-        if let Some(narrowed) = suppression::first_narrowed_key(&cells, &decision, k) {
+        let no_domains = suppression::Domains::new();
+        let domains = statistics
+            .resources
+            .get(resource)
+            .map_or(&no_domains, |facts| &facts.domains);
+        let decision = suppression::decide(&cells, k, domains);
+        // Where to point the author: the declaration of the number the
+        // problem is about, or of the one closest to it.
+        let declared_near = |target: &Key| {
+            let shared = |key: &Key| {
+                key.iter()
+                    .filter(|(field, value)| target.get(*field) == Some(*value))
+                    .count()
+            };
+            let (_, place) = entries
+                .iter()
+                .max_by_key(|(cell, _)| (cell.key == *target, shared(&cell.key)))
+                .expect("a key space has cells");
+            let (id, origin) = match place {
+                Place::Figure(i) => {
+                    let decl = &statistics.figures[*i].decl;
+                    (&decl.id, &decl.origin)
+                }
+                Place::Table(i, _) => {
+                    let decl = &statistics.tables[*i].decl;
+                    (&decl.id, &decl.origin)
+                }
+            };
+            (id.clone(), Location::line(&origin.file, origin.line))
+        };
+        let shown = |key: &Key| {
+            if key.is_empty() {
+                "all persons".to_string()
+            } else {
+                key.iter()
+                    .map(|(field, value)| format!("{field} = {value}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        if let Some(narrowed) = suppression::first_narrowed_key(&cells, &decision, k, domains) {
+            let (id, location) = declared_near(&narrowed);
             diagnostics.push(
                 Diagnostic::error(
-                    None,
-                    format!("privacy guard: a hidden small number of `{resource}` ({narrowed:?}) could still be narrowed down from the published ones; nothing was written"),
+                    Some(location),
+                    format!("privacy guard: `{id}`: a hidden small number of `{resource}` ({}) could still be narrowed down from the published ones; nothing was written", shown(&narrowed)),
                 )
                 .with_hint("publish fewer breakdowns of this data, or coarser ones (age bands, not ages); please report it if the tables are few"),
             );
         }
-        if let Some(exposed) = suppression::first_recoverable_key(&cells, &decision) {
+        if let Some(disclosed) = suppression::first_disclosed_key(&cells, &decision, k, domains) {
+            let (id, location) = declared_near(&disclosed);
+            diagnostics.push(
+                Diagnostic::error(
+                    Some(location),
+                    format!("privacy guard: `{id}`: the number of persons of `{resource}` with {} is not shown, but fewer than {k} and could be worked out from the published numbers; nothing was written", shown(&disclosed)),
+                )
+                .with_hint("publish fewer breakdowns of this data, or show that group too so it can be hidden; please report it if the numbers are few"),
+            );
+        }
+        if let Some(exposed) = suppression::first_recoverable_key(&cells, &decision, domains) {
+            let (id, location) = declared_near(&exposed);
             diagnostics.push(Diagnostic::error(
-                None,
-                format!("privacy guard: a hidden number of `{resource}` ({exposed:?}) could still be worked out; nothing was written"),
+                Some(location),
+                format!("privacy guard: `{id}`: a hidden number of `{resource}` ({}) could still be worked out; nothing was written", shown(&exposed)),
             ).with_hint("this is a bug in kaca; please report it with the data/stats files"));
         }
         for (cell, place) in entries {

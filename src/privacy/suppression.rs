@@ -48,9 +48,19 @@ pub enum Reason {
     Complementary,
 }
 
+/// Every value each field of a key takes in the data (shown or not), by
+/// field name as keys use it. A field not listed is taken to have only the
+/// values the cells show.
+pub type Domains = BTreeMap<String, BTreeSet<String>>;
+
 /// Decides which cells to suppress. Cells with the same key are the same
 /// cell (the same number shown in two tables) and get one decision.
-pub fn decide(cells: &[Cell], k: u64) -> BTreeMap<Key, Reason> {
+///
+/// Besides the cells shown, the cells that are not shown matter: the
+/// persons of one district that has no figure of its own are the total
+/// less the districts shown. Such a cell that a reader can work out to a
+/// small number (1 to k−1) has shown cells hidden until they cannot.
+pub fn decide(cells: &[Cell], k: u64, domains: &Domains) -> BTreeMap<Key, Reason> {
     let mut persons: BTreeMap<Key, u64> = BTreeMap::new();
     for cell in cells {
         persons.insert(cell.key.clone(), cell.persons);
@@ -60,10 +70,7 @@ pub fn decide(cells: &[Cell], k: u64) -> BTreeMap<Key, Reason> {
         .filter(|(_, n)| **n > 0 && **n < k)
         .map(|(key, _)| (key.clone(), Reason::Primary))
         .collect();
-    if suppressed.is_empty() {
-        return suppressed;
-    }
-    let relations = relations(&persons);
+    let relations = relations(&persons, domains);
     let counts: BTreeMap<Key, f64> = cells
         .iter()
         .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
@@ -81,8 +88,11 @@ pub fn decide(cells: &[Cell], k: u64) -> BTreeMap<Key, Reason> {
             }
         }
         // Then: no hidden small count can be narrowed below its marker's
-        // range using the equations and what the markers say.
-        let Some(narrowed) = first_narrowed(&counts, &suppressed, &relations, k) else {
+        // range using the equations and what the markers say, and no
+        // cell that is not shown can be worked out to a small number.
+        let Some(narrowed) = first_narrowed(&counts, &suppressed, &relations, k)
+            .or_else(|| first_disclosed(&persons, &counts, &suppressed, &relations, k))
+        else {
             break;
         };
         let audit = Audit { counts: &counts, k };
@@ -226,6 +236,36 @@ fn first_narrowed(
         .cloned()
 }
 
+/// The first cell that is not shown but that a reader can work out, from
+/// the equations and what the markers say, to a small number (1 to k−1).
+fn first_disclosed(
+    published: &BTreeMap<Key, u64>,
+    counts: &BTreeMap<Key, f64>,
+    suppressed: &BTreeMap<Key, Reason>,
+    relations: &[Relation],
+    k: u64,
+) -> Option<Key> {
+    let kf = k as f64;
+    // Only a cell the equations determine can be worked out (a linear
+    // program for every unshown cell would cost seconds on a small site);
+    // its value is then what the reader computes.
+    let unknown = unknowns(published, suppressed, relations);
+    let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    let rows = equations(published, suppressed, relations, &index);
+    let (reduced, pivots) = reduce(rows, unknown.len());
+    unknown
+        .iter()
+        .filter(|key| !published.contains_key(*key))
+        .filter(|key| determined(&reduced, &pivots, index[key], unknown.len()))
+        .find(
+            |key| match reader_range(counts, suppressed, relations, k, key) {
+                Some((low, high)) => high - low < 1.0 - 1e-6 && low > 0.5 && high < kf - 0.5,
+                None => false,
+            },
+        )
+        .cloned()
+}
+
 /// Whether a hidden small count is protected: a reader cannot pin it to
 /// one value. (The whole range 1 to k−1 cannot always be kept: where every
 /// non-zero number is hidden, the hidden totals still bound the cells.)
@@ -248,16 +288,22 @@ struct Relation {
 /// cells are split by, the parent (the cell without that field) is the sum
 /// of the cells for every value of the field. Parents that are not
 /// published take part as unknowns (two tables can both sum to an unshown
-/// total).
-fn relations(published: &BTreeMap<Key, u64>) -> Vec<Relation> {
-    // All values each field takes in any cell: a split is complete only if
-    // it covers them all.
+/// total), and so do the cells of values that are not shown, when the
+/// field's values in the data are known (`domains`); otherwise a split
+/// counts only when every value's cell is shown.
+fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation> {
+    // All values each field takes: in the data when known, and in any cell.
     let mut domain: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for key in published.keys() {
         for (field, value) in key {
             if set_members(value).is_none() {
                 domain.entry(field).or_default().insert(value);
             }
+        }
+    }
+    for (field, values) in domains {
+        if let Some(shown) = domain.get_mut(field.as_str()) {
+            shown.extend(values.iter().map(String::as_str));
         }
     }
     let mut parents: BTreeSet<Key> = BTreeSet::new();
@@ -305,8 +351,16 @@ fn relations(published: &BTreeMap<Key, u64>) -> Vec<Relation> {
                     child
                 })
                 .collect();
-            // Only a split that the site shows in full adds up.
-            if children.iter().all(|c| published.contains_key(c)) {
+            // A split over values the data is known to take adds up with
+            // the unshown ones as unknowns; otherwise only a split the site
+            // shows in full is known to add up.
+            let complete = domains.contains_key(*field);
+            let relevant = if complete {
+                published.contains_key(parent) || children.iter().any(|c| published.contains_key(c))
+            } else {
+                children.iter().all(|c| published.contains_key(c))
+            };
+            if relevant {
                 out.push(Relation {
                     parent: parent.clone(),
                     children,
@@ -416,6 +470,31 @@ fn determined(reduced: &[Vec<f64>], pivots: &[usize], target: usize, columns: us
     vector.iter().all(|v| v.abs() < 1e-9)
 }
 
+/// What the public checks below work on: the published cells' persons and
+/// shown counts, and the equations between them.
+struct System {
+    published: BTreeMap<Key, u64>,
+    counts: BTreeMap<Key, f64>,
+    relations: Vec<Relation>,
+}
+
+impl System {
+    fn of(cells: &[Cell], domains: &Domains) -> System {
+        let published: BTreeMap<Key, u64> =
+            cells.iter().map(|c| (c.key.clone(), c.persons)).collect();
+        let counts = cells
+            .iter()
+            .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
+            .collect();
+        let relations = relations(&published, domains);
+        System {
+            published,
+            counts,
+            relations,
+        }
+    }
+}
+
 /// The first hidden small count a reader can narrow below its marker's
 /// range (none after `decide` unless it had to give up: the build then
 /// refuses to publish).
@@ -423,22 +502,40 @@ pub fn first_narrowed_key(
     cells: &[Cell],
     suppressed: &BTreeMap<Key, Reason>,
     k: u64,
+    domains: &Domains,
 ) -> Option<Key> {
-    let published: BTreeMap<Key, u64> = cells.iter().map(|c| (c.key.clone(), c.persons)).collect();
-    let counts: BTreeMap<Key, f64> = cells
-        .iter()
-        .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
-        .collect();
-    let relations = relations(&published);
-    first_narrowed(&counts, suppressed, &relations, k)
+    let system = System::of(cells, domains);
+    first_narrowed(&system.counts, suppressed, &system.relations, k)
+}
+
+/// The first cell that is not shown but can be worked out to a small
+/// number from what is (none after `decide` unless it had to give up: the
+/// build then refuses to publish).
+pub fn first_disclosed_key(
+    cells: &[Cell],
+    suppressed: &BTreeMap<Key, Reason>,
+    k: u64,
+    domains: &Domains,
+) -> Option<Key> {
+    let system = System::of(cells, domains);
+    first_disclosed(
+        &system.published,
+        &system.counts,
+        suppressed,
+        &system.relations,
+        k,
+    )
 }
 
 /// The first suppressed cell that the published cells give away, if any
 /// (none after `decide`; the build checks again as a last safeguard).
-pub fn first_recoverable_key(cells: &[Cell], suppressed: &BTreeMap<Key, Reason>) -> Option<Key> {
-    let published: BTreeMap<Key, u64> = cells.iter().map(|c| (c.key.clone(), c.persons)).collect();
-    let relations = relations(&published);
-    first_recoverable(&published, suppressed, &relations)
+pub fn first_recoverable_key(
+    cells: &[Cell],
+    suppressed: &BTreeMap<Key, Reason>,
+    domains: &Domains,
+) -> Option<Key> {
+    let system = System::of(cells, domains);
+    first_recoverable(&system.published, suppressed, &system.relations)
 }
 
 fn first_recoverable(
@@ -598,7 +695,7 @@ mod tests {
 
     #[test]
     fn a_small_cell_and_one_more_are_hidden_from_a_total() {
-        let decision = decide(&one_way(&[3, 25, 40, 12]), 10);
+        let decision = decide(&one_way(&[3, 25, 40, 12]), 10, &Domains::new());
         assert_eq!(
             decision.get(&key(&[("kecamatan", "K0")])),
             Some(&Reason::Primary)
@@ -614,8 +711,8 @@ mod tests {
 
     #[test]
     fn zero_stays_zero_and_large_tables_stay_whole() {
-        assert!(decide(&one_way(&[0, 25, 40]), 10).is_empty());
-        assert!(decide(&one_way(&[10, 25, 40]), 10).is_empty());
+        assert!(decide(&one_way(&[0, 25, 40]), 10, &Domains::new()).is_empty());
+        assert!(decide(&one_way(&[10, 25, 40]), 10, &Domains::new()).is_empty());
     }
 
     #[test]
@@ -646,10 +743,10 @@ mod tests {
             persons: 23,
             count: Some(23.0),
         });
-        let decision = decide(&cells, 10);
+        let decision = decide(&cells, 10, &Domains::new());
         assert!(decision.contains_key(&key(&[("kecamatan", "K0"), ("sex", "L")])));
         assert!(
-            first_recoverable_key(&cells, &decision).is_none(),
+            first_recoverable_key(&cells, &decision, &Domains::new()).is_none(),
             "{decision:?}"
         );
     }

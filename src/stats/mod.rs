@@ -7,9 +7,9 @@
 pub mod declare;
 pub mod formula;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::data::package::{Package, Resource, reading_order};
 use crate::data::reader::{self, KnownKeys, Row};
@@ -25,6 +25,12 @@ pub struct ResourceFacts {
     pub rows: u64,
     pub bytes: u64,
     pub sha256: String,
+    /// For person-level data: every value each field that a declaration
+    /// groups or filters by takes in the file (`field@month` and
+    /// `field@year` for series by period; `""` for a missing value). The
+    /// privacy guard needs them: a total is the sum of its breakdown only
+    /// over all the values, shown or not.
+    pub domains: BTreeMap<String, BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -675,11 +681,21 @@ impl Running {
     }
 }
 
-/// What one resource's rows go through: the privacy scan and every query
-/// over the resource.
+/// What one resource's rows go through: the privacy scan, every query
+/// over the resource, and (person-level data) the values of the fields
+/// the queries group or filter by.
 struct PassSink<'a> {
     privacy: crate::privacy::DataScan<'a>,
     queries: Vec<Running>,
+    domains: Vec<Domain>,
+}
+
+/// The values one field takes, named as the privacy guard keys cells.
+struct Domain {
+    name: String,
+    index: usize,
+    period: Option<Period>,
+    values: FxHashSet<String>,
 }
 
 impl reader::RowSink for PassSink<'_> {
@@ -688,6 +704,20 @@ impl reader::RowSink for PassSink<'_> {
         for query in &mut self.queries {
             query.add(row);
         }
+        for domain in &mut self.domains {
+            let cell = &row.cells[domain.index];
+            match (cell, domain.period) {
+                // Series leave out rows without a period.
+                (_, Some(_)) if cell.is_missing() => {}
+                (_, Some(period)) => {
+                    domain.values.insert(period_key(cell, period));
+                }
+                (Cell::Text(text), None) if domain.values.contains(*text) => {}
+                (_, None) => {
+                    domain.values.insert(cell.canonical());
+                }
+            }
+        }
     }
 
     fn append(&mut self, later: Self) {
@@ -695,7 +725,41 @@ impl reader::RowSink for PassSink<'_> {
         for (query, more) in self.queries.iter_mut().zip(later.queries) {
             query.append(more);
         }
+        for (domain, more) in self.domains.iter_mut().zip(later.domains) {
+            domain.values.extend(more.values);
+        }
     }
+}
+
+/// The fields `queries` group or filter by, as the privacy guard names
+/// them in a cell's key (a series' period field as `field@month` or
+/// `field@year`), with their index and period.
+fn key_fields<'q>(
+    resource: &Resource,
+    queries: impl Iterator<Item = &'q Query>,
+) -> Vec<(String, usize, Option<Period>)> {
+    let mut fields: Vec<(String, usize, Option<Period>)> = Vec::new();
+    let mut add = |name: String, field: &str, period: Option<Period>| {
+        if let Some(index) = resource.field_index(field)
+            && !fields.iter().any(|(known, _, _)| *known == name)
+        {
+            fields.push((name, index, period));
+        }
+    };
+    for query in queries {
+        for field in &query.by {
+            match query.period {
+                Some(Period::Month) => add(format!("{field}@month"), field, query.period),
+                Some(Period::Year) => add(format!("{field}@year"), field, query.period),
+                None => add(field.clone(), field, None),
+            }
+        }
+        for condition in &query.filter {
+            let (Condition::OneOf { field, .. } | Condition::Range { field, .. }) = condition;
+            add(field.clone(), field, None);
+        }
+    }
+    fields
 }
 
 fn period_key(cell: &Cell<'_>, period: Period) -> String {
@@ -856,7 +920,27 @@ pub fn compute_since(
         read.push(resource.name.clone());
         let diagnostics_before = diagnostics.len();
         let failed_before = failed_resources.len();
+        let key_fields = if resource.persons {
+            key_fields(
+                resource,
+                figure_queries
+                    .iter()
+                    .map(|(_, q)| *q)
+                    .chain(table_queries.iter().map(|t| &t.query)),
+            )
+        } else {
+            Vec::new()
+        };
         let new_sink = || PassSink {
+            domains: key_fields
+                .iter()
+                .map(|(name, index, period)| Domain {
+                    name: name.clone(),
+                    index: *index,
+                    period: *period,
+                    values: FxHashSet::default(),
+                })
+                .collect(),
             privacy: crate::privacy::DataScan::new(detector, resource),
             queries: figure_queries
                 .iter()
@@ -872,6 +956,7 @@ pub fn compute_since(
         let PassSink {
             privacy,
             queries: mut running,
+            domains,
         } = sink;
         let found = privacy.finish();
         if !found.is_empty() {
@@ -904,6 +989,10 @@ pub fn compute_since(
             rows: scan.rows,
             bytes: scan.bytes,
             sha256: scan.sha256,
+            domains: domains
+                .into_iter()
+                .map(|domain| (domain.name, domain.values.into_iter().collect()))
+                .collect(),
         };
         let mut pass = inputs.map(|inputs| Pass {
             inputs,
