@@ -690,6 +690,12 @@ struct PassSink<'a> {
     domains: Vec<Domain>,
 }
 
+/// More values than this and a field's values are not recorded: such a
+/// field (an amount, a date) is no category a number is broken down by,
+/// and the privacy guard's equations over it would not finish. Without
+/// its values, a breakdown by it counts only where every value is shown.
+const DOMAIN_LIMIT: usize = 1000;
+
 /// The values one field takes, named as the privacy guard keys cells.
 struct Domain {
     name: String,
@@ -705,6 +711,9 @@ impl reader::RowSink for PassSink<'_> {
             query.add(row);
         }
         for domain in &mut self.domains {
+            if domain.values.len() > DOMAIN_LIMIT {
+                continue;
+            }
             let cell = &row.cells[domain.index];
             match (cell, domain.period) {
                 // Series leave out rows without a period.
@@ -754,9 +763,11 @@ fn key_fields<'q>(
                 None => add(field.clone(), field, None),
             }
         }
+        // A range filter is keyed as the set of shown values it covers.
         for condition in &query.filter {
-            let (Condition::OneOf { field, .. } | Condition::Range { field, .. }) = condition;
-            add(field.clone(), field, None);
+            if let Condition::OneOf { field, .. } = condition {
+                add(field.clone(), field, None);
+            }
         }
     }
     fields
@@ -991,6 +1002,7 @@ pub fn compute_since(
             sha256: scan.sha256,
             domains: domains
                 .into_iter()
+                .filter(|domain| domain.values.len() <= DOMAIN_LIMIT)
                 .map(|domain| (domain.name, domain.values.into_iter().collect()))
                 .collect(),
         };
