@@ -11,6 +11,9 @@
 #   - PAGES: kaca and, when installed (apt-get install hugo), Hugo with the
 #     reference templates in bench/hugo/. Target: kaca at most 0.25× Hugo's
 #     time for 1,000 pages or fewer, 0.2× above, and 300 MiB.
+#     With npm, also Hugo followed by the published Pagefind command over
+#     its output (bench/.pagefind), which is what kaca's build with its
+#     search index does in one program.
 #   - ROWS > 0: also DuckDB (bench/.venv, pip install duckdb) running the
 #     same ten aggregations on records.csv, start-up and CSV reading
 #     included, and Hugo grouping the rows in a template
@@ -95,6 +98,19 @@ if command -v hugo >/dev/null 2>&1; then
   fi
   verdict "kaca / Hugo" "$kaca_seconds" "$seconds" "$limit"
   verdict "kaca, no search index / Hugo" "$plain_seconds" "$seconds" "$limit"
+  # Like for like with the search index: Hugo, then the published Pagefind
+  # command (from npm, the version kaca vendors) over Hugo's output.
+  if [ "$rows" -eq 0 ] && command -v npm >/dev/null 2>&1; then
+    pagefind=bench/.pagefind/node_modules/.bin/pagefind
+    if [ ! -x "$pagefind" ]; then
+      npm install --silent --prefix bench/.pagefind pagefind@1.6.0 >/dev/null 2>&1 || true
+    fi
+    if [ -x "$pagefind" ]; then
+      time_runs "Hugo + Pagefind $("$pagefind" --version | cut -d' ' -f2)" \
+        sh -c "hugo --quiet -s '$work/site' -d '$work/out' && '$PWD/$pagefind' --quiet --site '$work/out'"
+      awk -v a="$kaca_seconds" -v b="$seconds" 'BEGIN { printf "  %-44s %.3f× (no target; the same work)\n", "kaca / (Hugo + Pagefind)", a / b }'
+    fi
+  fi
 else
   echo "  (hugo is not installed: apt-get install hugo)"
 fi
