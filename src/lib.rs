@@ -283,7 +283,19 @@ fn run_stages(
             None => render::Since::Start,
         },
     };
-    let rendered = render::render(site.clone(), since, diagnostics);
+    // A build writes its pages as it renders them (a large site is never
+    // held whole); a preview keeps them to compare with the last ones.
+    let staging = match (&output, &session) {
+        (Some(output), None) => match output::Staging::begin(output) {
+            Ok(staging) => Some(staging),
+            Err(problem) => {
+                diagnostics.push(problem);
+                return None;
+            }
+        },
+        _ => None,
+    };
+    let rendered = render::render(site.clone(), since, staging.as_ref(), diagnostics);
     let (templates_rendered, templates_kept) = (rendered.rendered_jobs, rendered.kept.len());
     let mut files = rendered.files;
     let memo = rendered.memo;
@@ -335,11 +347,14 @@ fn run_stages(
             Some(written) => {
                 output::write_changed(output, &files, &rendered.kept, written).map(|_| ())
             }
-            None => output::write(output, &files).map(|()| {
-                if let Some(session) = session.as_deref_mut() {
-                    session.written = Some(output::fingerprints(&files));
-                }
-            }),
+            None => match staging {
+                Some(staging) => staging.finish(&files),
+                None => output::write(output, &files).map(|()| {
+                    if let Some(session) = session.as_deref_mut() {
+                        session.written = Some(output::fingerprints(&files));
+                    }
+                }),
+            },
         };
         if let Err(problem) = result {
             diagnostics.push(problem);

@@ -555,12 +555,14 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
     );
     assert_eq!(common::hash_tree(&output), before);
     // No half-written folder is left beside the site.
-    let beside: Vec<String> = std::fs::read_dir(&copy.root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.contains("kaca"))
-        .collect();
-    assert!(beside.is_empty(), "{beside:?}");
+    let beside = || -> Vec<String> {
+        std::fs::read_dir(&copy.root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("kaca"))
+            .collect()
+    };
+    assert!(beside().is_empty(), "{:?}", beside());
 
     // A template that fails while rendering also keeps the old site.
     std::fs::write(
@@ -576,6 +578,9 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
     .unwrap();
     assert!(!build_into(&copy.root, &output).succeeded());
     assert_eq!(common::hash_tree(&output), before);
+    // The pages rendered before the failure were written into the new
+    // folder as they were made; it is gone.
+    assert!(beside().is_empty(), "{:?}", beside());
 }
 
 #[test]

@@ -55,6 +55,13 @@ pub(crate) fn files(shared: &Shared, rendered: &[OutputFile]) -> Vec<OutputFile>
     out
 }
 
+/// Whether an HTML page only redirects. A refresh belongs in the head
+/// (where `redirect_html` puts it): no need to read whole pages for it.
+pub(crate) fn is_redirect(html: &[u8]) -> bool {
+    let head = memchr::memmem::find(html, b"</head>").unwrap_or(html.len());
+    contains(&html[..head], b"http-equiv=\"refresh\"")
+}
+
 /// Every page a visitor can land on: HTML files except the 404 page and
 /// redirects.
 fn sitemaps(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
@@ -63,12 +70,8 @@ fn sitemaps(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
         .iter()
         .filter(|f| f.path.ends_with(".html") && f.path != "404.html")
         .filter(|f| match &f.contents {
-            // A refresh belongs in the head (where `redirect_html` puts it):
-            // no need to read whole pages for it.
-            Contents::Bytes(bytes) => {
-                let head = memchr::memmem::find(bytes, b"</head>").unwrap_or(bytes.len());
-                !contains(&bytes[..head], b"http-equiv=\"refresh\"")
-            }
+            Contents::Bytes(bytes) => !is_redirect(bytes),
+            Contents::Staged(staged) => !staged.redirect,
             Contents::Copy(_) => false,
         })
         .map(|f| format!("{base}{}", f.path.trim_end_matches("index.html")))

@@ -26,27 +26,36 @@ fn json_number(value: f64) -> Value {
 
 /// Which pages (site paths with the base path) show each id.
 pub fn shown_on(files: &[OutputFile], base_path: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let pattern = regex::Regex::new(r#"data-figure="([^"]+)""#).expect("a valid pattern");
     let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
-        let Contents::Bytes(bytes) = &file.contents else {
-            continue;
-        };
         if !file.path.ends_with(".html") {
             continue;
         }
-        let Ok(html) = std::str::from_utf8(bytes) else {
-            continue;
+        let ids = match &file.contents {
+            Contents::Bytes(bytes) => ids_shown(bytes),
+            Contents::Staged(staged) => staged.figure_ids.clone(),
+            Contents::Copy(_) => continue,
         };
         let page = format!("{base_path}{}", file.path.trim_end_matches("index.html"));
-        for capture in pattern.captures_iter(html) {
-            shown
-                .entry(capture[1].to_string())
-                .or_default()
-                .insert(page.clone());
+        for id in ids {
+            shown.entry(id).or_default().insert(page.clone());
         }
     }
     shown
+}
+
+/// The figure and table ids an HTML page shows (`data-figure="…"`).
+pub fn ids_shown(html: &[u8]) -> Vec<String> {
+    static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"data-figure="([^"]+)""#).expect("a valid pattern")
+    });
+    let Ok(html) = std::str::from_utf8(html) else {
+        return Vec::new();
+    };
+    PATTERN
+        .captures_iter(html)
+        .map(|capture| capture[1].to_string())
+        .collect()
 }
 
 /// Every number of the statistics as one JSON record each.

@@ -71,6 +71,7 @@ pub fn file(
         .map(|file| {
             let digest = match &file.contents {
                 Contents::Bytes(bytes) => sha256(bytes),
+                Contents::Staged(staged) => staged.sha256.clone(),
                 Contents::Copy(source) => {
                     sha256_of_file(source).map_err(|e| read_error(source, e))?
                 }

@@ -166,30 +166,107 @@ pub fn check_replaceable(output: &Path) -> Result<(), Diagnostic> {
 
 /// Writes `files` as the new content of `output`, atomically.
 pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
-    check_replaceable(output)?;
-    let parent = output
-        .parent()
-        .ok_or_else(|| Diagnostic::error(None, "the output folder has no parent folder"))?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    std::fs::create_dir_all(parent).map_err(|error| {
-        Diagnostic::error(
-            None,
-            format!("cannot create `{}`: {error}", parent.display()),
-        )
-    })?;
-    remove_stale_temporaries(parent, &name);
-    let staging = parent.join(format!(".{name}.kaca-tmp-{}", std::process::id()));
-    if staging.exists() {
-        let _ = std::fs::remove_dir_all(&staging);
+    Staging::begin(output)?.finish(files)
+}
+
+/// The fresh folder a build writes its site into, beside the output, put
+/// in the output's place by [`Staging::finish`] once everything is
+/// written. Dropped unfinished (the build failed), it is removed: the
+/// previous site stays as it was.
+///
+/// The render stage puts pages in as it makes them ([`Staging::put`]), so
+/// a large site is never held in memory whole.
+pub struct Staging {
+    folder: PathBuf,
+    output: PathBuf,
+    parent: PathBuf,
+    name: String,
+    finished: bool,
+}
+
+/// What later stages need of a page already written into the staging
+/// folder (see [`Contents::Staged`]).
+#[derive(Debug)]
+pub struct Staged {
+    /// `sha256:<hex>` of the bytes, for the build manifest.
+    pub sha256: String,
+    /// The figure and table ids the page shows (`data-figure`), for the
+    /// figure register.
+    pub figure_ids: Vec<String>,
+    /// An HTML redirect (left out of the sitemap).
+    pub redirect: bool,
+}
+
+impl Staging {
+    /// Makes the staging folder for `output` (which must be replaceable,
+    /// see [`check_replaceable`]), removing what killed builds left.
+    pub fn begin(output: &Path) -> Result<Staging, Diagnostic> {
+        check_replaceable(output)?;
+        let parent = output
+            .parent()
+            .ok_or_else(|| Diagnostic::error(None, "the output folder has no parent folder"))?
+            .to_path_buf();
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        std::fs::create_dir_all(&parent).map_err(|error| {
+            Diagnostic::error(
+                None,
+                format!("cannot create `{}`: {error}", parent.display()),
+            )
+        })?;
+        remove_stale_temporaries(&parent, &name);
+        let folder = parent.join(format!(".{name}.kaca-tmp-{}", std::process::id()));
+        if folder.exists() {
+            let _ = std::fs::remove_dir_all(&folder);
+        }
+        std::fs::create_dir_all(&folder).map_err(|e| write_error(&folder, e))?;
+        Ok(Staging {
+            folder,
+            output: output.to_path_buf(),
+            parent,
+            name,
+            finished: false,
+        })
     }
-    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, output, parent, &name));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+
+    /// Writes one file of the site now, and says what the later stages
+    /// need of it. Called from many threads at once.
+    pub fn put(&self, path: &str, bytes: &[u8]) -> Result<Staged, Diagnostic> {
+        let target = self.folder.join(path);
+        if let Some(folder) = target.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| write_error(folder, e))?;
+        }
+        std::fs::write(&target, bytes).map_err(|e| write_error(&target, e))?;
+        Ok(Staged {
+            sha256: manifest::sha256(bytes),
+            figure_ids: figures::ids_shown(bytes),
+            redirect: feeds::is_redirect(bytes),
+        })
     }
-    result
+
+    /// Writes the files not written yet and the marker, and puts the
+    /// folder in the output's place.
+    pub fn finish(mut self, files: &[OutputFile]) -> Result<(), Diagnostic> {
+        write_all(&self.folder, files)?;
+        swap_in(&self.folder, &self.output, &self.parent, &self.name)?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.folder);
+        }
+    }
+}
+
+fn write_error(path: &Path, error: std::io::Error) -> Diagnostic {
+    Diagnostic::error(None, format!("cannot write `{}`: {error}", path.display()))
+        .with_hint("check free disk space and permissions; the previous site was left as it was")
 }
 
 /// What an output folder written by [`write_changed`] holds: each file's
@@ -209,6 +286,7 @@ fn fingerprint(file: &OutputFile) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
     match &file.contents {
         Contents::Bytes(bytes) => bytes.hash(&mut hasher),
+        Contents::Staged(staged) => staged.sha256.hash(&mut hasher),
         // A copy is as new as its source.
         Contents::Copy(source) => {
             source.hash(&mut hasher);
@@ -265,6 +343,7 @@ pub fn write_changed(
         match &file.contents {
             Contents::Bytes(bytes) => std::fs::write(&temporary, bytes),
             Contents::Copy(source) => std::fs::copy(source, &temporary).map(|_| ()),
+            Contents::Staged(_) => unreachable!("a session renders into memory, never stages"),
         }
         .and_then(|()| std::fs::rename(&temporary, &path))
         .map_err(|e| io_error(&path, e))
@@ -277,13 +356,14 @@ pub fn write_changed(
     Ok(count)
 }
 
+/// Writes the files of `files` not yet in `staging` (all but the staged
+/// pages), then the marker.
 fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
-    let io_error = |path: &Path, error: std::io::Error| {
-        Diagnostic::error(None, format!("cannot write `{}`: {error}", path.display())).with_hint(
-            "check free disk space and permissions; the previous site was left as it was",
-        )
-    };
-    std::fs::create_dir_all(staging).map_err(|e| io_error(staging, e))?;
+    let io_error = write_error;
+    let files: Vec<&OutputFile> = files
+        .iter()
+        .filter(|f| !matches!(f.contents, Contents::Staged(_)))
+        .collect();
     let folders: BTreeSet<PathBuf> = files
         .iter()
         .filter_map(|f| Path::new(&f.path).parent().map(Path::to_path_buf))
@@ -293,11 +373,12 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
         let path = staging.join(folder);
         std::fs::create_dir_all(&path).map_err(|e| io_error(&path, e))?;
     }
-    let write_one = |file: &OutputFile| {
+    let write_one = |file: &&OutputFile| {
         let path = staging.join(&file.path);
         match &file.contents {
             Contents::Bytes(bytes) => std::fs::write(&path, bytes),
             Contents::Copy(source) => std::fs::copy(source, &path).map(|_| ()),
+            Contents::Staged(_) => Ok(()),
         }
         .map_err(|e| io_error(&path, e))
     };

@@ -22,6 +22,11 @@ pub const BUNDLE_DIR: &str = "pagefind/";
 /// The attribute that marks the searchable part of a page.
 const BODY_MARKER: &[u8] = b"data-pagefind-body";
 
+/// Whether the index reads this page (it marks a searchable part).
+pub fn is_searchable(html: &[u8]) -> bool {
+    contains(html, BODY_MARKER)
+}
+
 /// The index and Pagefind's browser files, or nothing when no page asks to
 /// be searchable.
 pub fn files(rendered: &[OutputFile], diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
@@ -88,7 +93,7 @@ pub fn index_folder(site: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u
         .into_iter()
         .filter_map(|file| match file.contents {
             Contents::Bytes(bytes) => Some((file.path, bytes)),
-            Contents::Copy(_) => None,
+            Contents::Copy(_) | Contents::Staged(_) => None,
         })
         .collect())
 }

@@ -100,6 +100,9 @@ pub enum Contents {
     Bytes(Vec<u8>),
     /// Copied from this file when written.
     Copy(std::path::PathBuf),
+    /// Written already, into the build's staging folder, as it was
+    /// rendered (see [`crate::output::Staging`]).
+    Staged(crate::output::Staged),
 }
 
 /// What templates and objects share: the site, and what the render stage
@@ -178,15 +181,43 @@ pub const FIGURES_PAGE: &str = "cek-angka/";
 /// Where the search page is, under each language's prefix.
 pub const SEARCH_PAGE: &str = "cari/";
 
-pub fn render(site: Arc<Site>, since: Since, diagnostics: &mut Diagnostics) -> Rendered {
+///
+/// With `staging`, each page goes into the build's staging folder as soon
+/// as it is rendered, and only what later stages need of it is kept (see
+/// [`Contents::Staged`]); pages the search index reads stay in memory.
+pub fn render(
+    site: Arc<Site>,
+    since: Since,
+    staging: Option<&crate::output::Staging>,
+    diagnostics: &mut Diagnostics,
+) -> Rendered {
     let mut rendered = Rendered {
         files: Vec::new(),
         memo: None,
         rendered_jobs: 0,
         kept: Default::default(),
     };
-    rendered.files = render_files(site, since, &mut rendered, diagnostics);
+    rendered.files = render_files(site, since, staging, &mut rendered, diagnostics);
     rendered
+}
+
+/// Puts a rendered page into the staging folder unless the search index
+/// still needs its bytes. A page that cannot be written now stays in
+/// memory: writing it at the end reports the problem.
+fn stage(file: OutputFile, staging: Option<&crate::output::Staging>, indexing: bool) -> OutputFile {
+    let (Some(staging), Contents::Bytes(bytes)) = (staging, &file.contents) else {
+        return file;
+    };
+    if indexing && crate::output::search::is_searchable(bytes) {
+        return file;
+    }
+    match staging.put(&file.path, bytes) {
+        Ok(staged) => OutputFile {
+            contents: Contents::Staged(staged),
+            ..file
+        },
+        Err(_) => file,
+    }
 }
 
 /// [`render`]'s work: the files, with the memo and counts left in
@@ -194,6 +225,7 @@ pub fn render(site: Arc<Site>, since: Since, diagnostics: &mut Diagnostics) -> R
 fn render_files(
     site: Arc<Site>,
     since: Since,
+    staging: Option<&crate::output::Staging>,
     rendered: &mut Rendered,
     diagnostics: &mut Diagnostics,
 ) -> Vec<OutputFile> {
@@ -295,7 +327,10 @@ fn render_files(
                     incremental::recording(&site.content, || run(job, path, &shared, &env));
                 JobOutcome::Rendered(result, Some(reads))
             } else {
-                JobOutcome::Rendered(run(job, path, &shared, &env), None)
+                let indexing = site.config.search.enabled && site.search_index;
+                let result =
+                    run(job, path, &shared, &env).map(|file| stage(file, staging, indexing));
+                JobOutcome::Rendered(result, None)
             }
         })
         .collect();
