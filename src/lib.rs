@@ -301,7 +301,7 @@ fn run_stages(
     let memo = rendered.memo;
     timings.push(("render", clock.lap()));
     if site.config.search.enabled && site.search_index && !diagnostics.has_errors() {
-        let index = output::search::files(&files, diagnostics);
+        let index = output::search::files(&mut files, diagnostics);
         files.extend(index);
         timings.push(("search", clock.lap()));
     }

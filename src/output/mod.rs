@@ -195,6 +195,8 @@ pub struct Staged {
     pub figure_ids: Vec<String>,
     /// An HTML redirect (left out of the sitemap).
     pub redirect: bool,
+    /// The page itself, kept for the search index until it takes it.
+    pub for_index: Option<String>,
 }
 
 impl Staging {
@@ -243,6 +245,7 @@ impl Staging {
             sha256: manifest::sha256(bytes),
             figure_ids: figures::ids_shown(bytes),
             redirect: feeds::is_redirect(bytes),
+            for_index: None,
         })
     }
 

@@ -28,16 +28,22 @@ pub fn is_searchable(html: &[u8]) -> bool {
 }
 
 /// The index and Pagefind's browser files, or nothing when no page asks to
-/// be searchable.
-pub fn files(rendered: &[OutputFile], diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
-    let mut searchable: Vec<(&str, &[u8])> = rendered
-        .iter()
+/// be searchable. Pages written already keep their HTML for the index
+/// (see [`crate::output::Staged`]); it is moved into the index here, not
+/// copied.
+pub fn files(rendered: &mut [OutputFile], diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
+    let mut searchable: Vec<(String, String)> = rendered
+        .iter_mut()
         .filter(|file| file.path.ends_with(".html"))
-        .filter_map(|file| match &file.contents {
-            Contents::Bytes(html) if contains(html, BODY_MARKER) => {
-                Some((file.path.as_str(), html.as_slice()))
-            }
-            _ => None,
+        .filter_map(|file| {
+            let html = match &mut file.contents {
+                Contents::Staged(staged) => staged.for_index.take()?,
+                Contents::Bytes(html) if contains(html, BODY_MARKER) => {
+                    String::from_utf8_lossy(html).into_owned()
+                }
+                _ => return None,
+            };
+            Some((file.path.clone(), html))
         })
         .collect();
     if searchable.is_empty() {
@@ -45,8 +51,8 @@ pub fn files(rendered: &[OutputFile], diagnostics: &mut Diagnostics) -> Vec<Outp
     }
     // Pagefind numbers its fragments in the order pages arrive: a fixed
     // order keeps builds byte-identical.
-    searchable.sort_by(|a, b| a.0.cmp(b.0));
-    match index(&searchable) {
+    searchable.sort_by(|a, b| a.0.cmp(&b.0));
+    match index(searchable) {
         Ok(files) => files,
         Err(error) => {
             diagnostics.push(Diagnostic::error(
@@ -62,7 +68,7 @@ pub fn files(rendered: &[OutputFile], diagnostics: &mut Diagnostics) -> Vec<Outp
 /// the background): the same files [`files`] makes during a build, as
 /// paths relative to the site and their bytes.
 pub fn index_folder(site: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut pages: Vec<(String, String)> = Vec::new();
     for entry in walkdir::WalkDir::new(site).sort_by_file_name() {
         let entry = entry?;
         let is_html = entry.path().extension().is_some_and(|e| e == "html");
@@ -78,18 +84,16 @@ pub fn index_folder(site: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            pages.push((relative, bytes));
+            let html = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            pages.push((relative, html));
         }
     }
     if pages.is_empty() {
         return Ok(Vec::new());
     }
     pages.sort_by(|a, b| a.0.cmp(&b.0));
-    let borrowed: Vec<(&str, &[u8])> = pages
-        .iter()
-        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
-        .collect();
-    Ok(index(&borrowed)?
+    Ok(index(pages)?
         .into_iter()
         .filter_map(|file| match file.contents {
             Contents::Bytes(bytes) => Some((file.path, bytes)),
@@ -98,7 +102,8 @@ pub fn index_folder(site: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u
         .collect())
 }
 
-fn index(pages: &[(&str, &[u8])]) -> anyhow::Result<Vec<OutputFile>> {
+/// Indexes `pages` (path in the site, HTML), in the order given.
+fn index(pages: Vec<(String, String)>) -> anyhow::Result<Vec<OutputFile>> {
     // Pagefind's API is async only; one thread is enough to drive it (the
     // patched Pagefind in vendor/pagefind parses the pages on rayon's pool,
     // in the order given, and compresses the index files there too).
@@ -106,14 +111,15 @@ fn index(pages: &[(&str, &[u8])]) -> anyhow::Result<Vec<OutputFile>> {
     runtime.block_on(async {
         let options = PagefindServiceConfig::builder().build();
         let mut index = PagefindIndex::new(Some(options))?;
+        let paths: Vec<String> = pages.iter().map(|(path, _)| path.clone()).collect();
         let files = pages
-            .iter()
+            .into_iter()
             .map(|(path, html)| {
-                let html = String::from_utf8_lossy(html).into_owned();
-                (Some((*path).to_string()), Some(page_url(path)), html)
+                let url = page_url(&path);
+                (Some(path), Some(url), html)
             })
             .collect();
-        for ((path, _), result) in pages.iter().zip(index.add_html_files(files).await?) {
+        for (path, result) in paths.iter().zip(index.add_html_files(files).await?) {
             result.map_err(|error| anyhow::anyhow!("{path}: {error:#}"))?;
         }
         let files = index.into_files().await?;

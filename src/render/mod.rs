@@ -184,7 +184,7 @@ pub const SEARCH_PAGE: &str = "cari/";
 ///
 /// With `staging`, each page goes into the build's staging folder as soon
 /// as it is rendered, and only what later stages need of it is kept (see
-/// [`Contents::Staged`]); pages the search index reads stay in memory.
+/// [`Contents::Staged`]; the search index gets its pages' HTML from there).
 pub fn render(
     site: Arc<Site>,
     since: Since,
@@ -201,22 +201,37 @@ pub fn render(
     rendered
 }
 
-/// Puts a rendered page into the staging folder unless the search index
-/// still needs its bytes. A page that cannot be written now stays in
+/// Puts a rendered page into the staging folder; a page the search index
+/// reads keeps its HTML for it. A page that cannot be written now stays in
 /// memory: writing it at the end reports the problem.
 fn stage(file: OutputFile, staging: Option<&crate::output::Staging>, indexing: bool) -> OutputFile {
-    let (Some(staging), Contents::Bytes(bytes)) = (staging, &file.contents) else {
-        return file;
-    };
-    if indexing && crate::output::search::is_searchable(bytes) {
-        return file;
-    }
-    match staging.put(&file.path, bytes) {
-        Ok(staged) => OutputFile {
-            contents: Contents::Staged(staged),
-            ..file
+    let OutputFile {
+        path,
+        contents,
+        origin,
+    } = file;
+    let contents = match (staging, contents) {
+        (Some(staging), Contents::Bytes(bytes)) => match staging.put(&path, &bytes) {
+            Ok(staged) => {
+                let for_index = (indexing && crate::output::search::is_searchable(&bytes))
+                    // Rendered pages are text: no copy.
+                    .then(|| {
+                        String::from_utf8(bytes)
+                            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                    });
+                Contents::Staged(crate::output::Staged {
+                    for_index,
+                    ..staged
+                })
+            }
+            Err(_) => Contents::Bytes(bytes),
         },
-        Err(_) => file,
+        (_, contents) => contents,
+    };
+    OutputFile {
+        path,
+        contents,
+        origin,
     }
 }
 
