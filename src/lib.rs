@@ -118,6 +118,10 @@ pub enum Changed {
     /// Only markdown files under `content/`: only templates that read
     /// something that changed are rendered.
     Markdown,
+    /// Files under `data/` (and perhaps markdown): the resources that
+    /// changed are read again, and only the templates that read
+    /// statistics or datasets (or content that changed) are rendered.
+    Data,
     /// Anything else, or not known: every template is rendered again.
     /// (Whatever the change, content files and data resources that did
     /// not change are not read again.)
@@ -145,7 +149,7 @@ pub fn build_in_session(
             ..Session::default()
         };
     }
-    if changed != Changed::Markdown {
+    if changed > Changed::Data {
         session.render = None;
     }
     build_with(options, Some(session))

@@ -204,10 +204,12 @@ fn watch_sources(
     }
 }
 
-/// What a set of changed paths means for the next build: only markdown
-/// under `content/` lets it keep the statistics and unchanged pages.
+/// What a set of changed paths means for the next build: markdown under
+/// `content/` and files under `data/` let it keep the pages that read
+/// nothing that changed.
 fn classify(root: &Path, paths: &[PathBuf]) -> crate::Changed {
     let content = root.join(crate::content::CONTENT_DIR);
+    let data = root.join(crate::data::package::DATA_DIR);
     let config = root.join(crate::config::CONFIG_FILE);
     paths
         .iter()
@@ -217,6 +219,8 @@ fn classify(root: &Path, paths: &[PathBuf]) -> crate::Changed {
                 crate::Changed::Config
             } else if path.starts_with(&content) && path.extension().is_some_and(|e| e == "md") {
                 crate::Changed::Markdown
+            } else if path.starts_with(&data) {
+                crate::Changed::Data
             } else {
                 crate::Changed::Other
             }

@@ -318,3 +318,71 @@ fn the_preview_links_no_build_manifest_it_does_not_have() {
         "the published figure register does not link build.json"
     );
 }
+
+/// After a data file or a declaration is saved, the pages that show no
+/// statistic (announcements without figures, lists, terms) are kept, and
+/// the preview is still, file for file, what a clean build gives: every
+/// page that shows a changed number, table, chart or dataset is new.
+#[test]
+fn a_data_edit_renders_only_the_pages_that_show_statistics() {
+    let Preview {
+        _dir,
+        root,
+        preview,
+        options,
+        mut session,
+    } = Preview::new();
+    let first = rebuild(&options, &mut session, Changed::Config);
+
+    type Edit = (&'static str, Box<dyn Fn(&Path)>);
+    let edits: Vec<Edit> = vec![
+        (
+            "a number in a data file changed",
+            Box::new(|root| {
+                edit(root, "data/kuota_asuransi.csv", |t| {
+                    t.replacen(",2025,7100", ",2025,7101", 1)
+                })
+            }),
+        ),
+        (
+            "a reported figure placed in an announcement corrected",
+            Box::new(|root| {
+                edit(root, "data/stats/kuota-asuransi-gratis.toml", |t| {
+                    t.replacen("value = 7100", "value = 7150", 1)
+                })
+            }),
+        ),
+        (
+            "a figure's label changed in its declaration",
+            Box::new(|root| {
+                edit(root, "data/stats/kuota-asuransi-gratis.toml", |t| {
+                    t.replacen("label = { id = \"", "label = { id = \"(ubah) ", 1)
+                })
+            }),
+        ),
+        (
+            "a resource's description changed in datapackage.json",
+            Box::new(|root| {
+                edit(root, "data/datapackage.json", |t| {
+                    t.replacen(
+                        "Daftar enam kecamatan di Kota Balikpapan",
+                        "Daftar enam kecamatan (diubah) di Kota Balikpapan",
+                        1,
+                    )
+                })
+            }),
+        ),
+    ];
+    for (what, apply) in &edits {
+        apply(&root);
+        let summary = rebuild(&options, &mut session, Changed::Data);
+        assert_same_site(&preview, &root, what);
+        assert!(
+            summary.templates_kept > 0 && summary.templates_rendered < first.templates_rendered,
+            "after {what}, {} templates were rendered again and {} kept (the first build rendered {})",
+            summary.templates_rendered,
+            summary.templates_kept,
+            first.templates_rendered
+        );
+    }
+}

@@ -32,6 +32,12 @@ pub enum Read {
     Taxonomy(String, String),
     /// A term's list of pages: taxonomy, language, term slug.
     Term(String, String, String),
+    /// Any figure, table or dataset (statistics placed in a page, the
+    /// template functions over them, the dataset pages).
+    Statistics,
+    /// That a page (by key) has no statistics of its own: it changes only
+    /// when a declaration names the page.
+    NoStatisticsOn(String),
 }
 
 /// Reads of the job rendering on this thread, by index into the site.
@@ -41,6 +47,8 @@ struct Reads {
     sections: FxHashSet<usize>,
     taxonomies: FxHashSet<usize>,
     terms: FxHashSet<(usize, usize)>,
+    statistics: bool,
+    no_statistics_on: FxHashSet<String>,
 }
 
 thread_local! {
@@ -79,6 +87,16 @@ pub(super) fn read_term(taxonomy: usize, term: usize) {
     });
 }
 
+pub(super) fn read_statistics() {
+    note(|r| r.statistics = true);
+}
+
+pub(super) fn read_no_statistics_on(key: &str) {
+    note(|r| {
+        r.no_statistics_on.insert(key.to_string());
+    });
+}
+
 /// Runs `render` with reading noted, and returns what it read.
 pub(super) fn recording<T>(content: &Content, render: impl FnOnce() -> T) -> (T, Vec<Read>) {
     READS.with(|reads| *reads.borrow_mut() = Some(Reads::default()));
@@ -101,6 +119,10 @@ pub(super) fn recording<T>(content: &Content, render: impl FnOnce() -> T) -> (T,
             taxonomy.terms[term].slug.clone(),
         )
     }));
+    if reads.statistics {
+        named.push(Read::Statistics);
+    }
+    named.extend(reads.no_statistics_on.into_iter().map(Read::NoStatisticsOn));
     (result, named)
 }
 
@@ -143,8 +165,24 @@ impl RenderMemo {
 
 /// Every page's and section's address and place, and every term: what
 /// templates may reach without a view.
-pub(super) fn structure(content: &Content) -> u64 {
+pub(super) fn structure(site: &Site) -> u64 {
+    let content = &site.content;
     let mut hasher = FxHasher::default();
+    // What every page shows of the data, through the links and notes
+    // common to all templates: whether there are datasets and statistics,
+    // and the stricter group sizes of person-level resources.
+    let resources: Vec<(&str, bool, Option<u32>)> = site
+        .package
+        .iter()
+        .flat_map(|p| &p.resources)
+        .map(|r| (r.name.as_str(), r.persons, r.min_cell_size))
+        .collect();
+    resources.hash(&mut hasher);
+    (
+        site.statistics.figures.is_empty(),
+        site.statistics.tables.is_empty(),
+    )
+        .hash(&mut hasher);
     for page in &content.pages {
         (&page.key, &page.lang, &page.path, page.section).hash(&mut hasher);
     }
@@ -170,10 +208,31 @@ fn same<T: PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
 /// Everything whose view shows something different in `now` than in
 /// `before`. Called only when the structure is the same, so pages and
 /// sections sit at the same indexes in both.
-pub(super) fn changed(before: &Content, now: &Content) -> FxHashSet<Read> {
+pub(super) fn changed(before_site: &Site, now_site: &Site) -> FxHashSet<Read> {
+    let (before, now) = (&before_site.content, &now_site.content);
     // Same structure: an index names the same page in both sites, so
     // lists of pages compare as lists of indexes.
     let mut changed = FxHashSet::default();
+    // Statistics and the data package as the templates see them (their
+    // values, declarations, hidden cells, resources' facts and schemas).
+    let data = |site: &Site| format!("{:?}\n{:?}", site.statistics, site.package);
+    if data(before_site) != data(now_site) {
+        changed.insert(Read::Statistics);
+        let pages_with_statistics = |site: &Site| -> FxHashSet<String> {
+            let figures = site.statistics.figures.iter().map(|f| &f.decl.origin.page);
+            let tables = site.statistics.tables.iter().map(|t| &t.decl.origin.page);
+            figures.chain(tables).flatten().cloned().collect()
+        };
+        let (had, has) = (
+            pages_with_statistics(before_site),
+            pages_with_statistics(now_site),
+        );
+        changed.extend(
+            had.symmetric_difference(&has)
+                .cloned()
+                .map(Read::NoStatisticsOn),
+        );
+    }
     for (index, (old, new)) in before.pages.iter().zip(&now.pages).enumerate() {
         if !Arc::ptr_eq(&old.body, &new.body) || !same(&old.meta, &new.meta) || old.slug != new.slug
         {

@@ -313,10 +313,10 @@ fn render_files(
     }
 
     let jobs = plan(&site);
-    let structure = incremental::structure(&site.content);
+    let structure = incremental::structure(&site);
     let (mut previous, changed) = match since {
         Since::Last(memo) if memo.structure == structure => {
-            let changed = incremental::changed(&memo.site.content, &site.content);
+            let changed = incremental::changed(&memo.site, &site);
             (Some(memo), Some(changed))
         }
         _ => (None, None),
@@ -786,6 +786,7 @@ fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
     env.add_function(
         "get_figure",
         move |state: &State, id: &str| -> Result<Value, minijinja::Error> {
+            incremental::read_statistics();
             let figure = s.site.statistics.figure(id).ok_or_else(|| {
                 minijinja::Error::new(
                     ErrorKind::InvalidOperation,
@@ -799,6 +800,7 @@ fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
     env.add_function(
         "get_table",
         move |state: &State, id: &str| -> Result<Value, minijinja::Error> {
+            incremental::read_statistics();
             let table = s.site.statistics.table(id).ok_or_else(|| {
                 minijinja::Error::new(
                     ErrorKind::InvalidOperation,
@@ -1161,6 +1163,7 @@ fn run(
             )
         }
         Job::Figures(index) => {
+            incremental::read_statistics();
             let language = &site.config.languages[index];
             let ctx = context! {
                 kind => "figures",
@@ -1175,6 +1178,7 @@ fn run(
             ("figures.html".into(), ctx, format!("the /{path} page"))
         }
         Job::Datasets(index) => {
+            incremental::read_statistics();
             let language = &site.config.languages[index];
             let ctx = context! {
                 kind => "datasets",
@@ -1188,6 +1192,7 @@ fn run(
             ("datasets.html".into(), ctx, format!("the /{path} page"))
         }
         Job::Dataset(index, resource) => {
+            incremental::read_statistics();
             let language = &site.config.languages[index];
             let resource = &site
                 .package

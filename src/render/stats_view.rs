@@ -508,6 +508,21 @@ pub(crate) fn table_value(shared: &Arc<Shared>, table: &TableResult, lang: &str)
 pub(crate) fn page_statistics(shared: &Arc<Shared>, key: &str, lang: &str) -> Value {
     let statistics = &shared.site.statistics;
     let on_page = |page: &Option<String>| page.as_deref() == Some(key);
+    // A page without statistics of its own (most announcements) is not
+    // rendered again after every data edit.
+    let any = statistics
+        .figures
+        .iter()
+        .any(|f| on_page(&f.decl.origin.page))
+        || statistics
+            .tables
+            .iter()
+            .any(|t| on_page(&t.decl.origin.page));
+    if any {
+        super::incremental::read_statistics();
+    } else {
+        super::incremental::read_no_statistics_on(key);
+    }
     let figures: Vec<&FigureResult> = statistics
         .figures
         .iter()
@@ -668,6 +683,7 @@ pub(crate) fn fill_placements(shared: &Shared, html: &str, lang: &str) -> String
     if !html.contains(PLACEHOLDER) {
         return html.to_string();
     }
+    super::incremental::read_statistics();
     let Some(placed) = shared.placed.get() else {
         return html.to_string();
     };
