@@ -277,3 +277,47 @@ fn figures_do_not_depend_on_reading_the_data_in_chunks() {
     assert!(differing.is_empty(), "differ: {differing:?}");
     assert_eq!(in_order.len(), chunked.len());
 }
+
+/// Sums and means of decimal values come out the same however the file is
+/// split into chunks: a plain running sum would differ in its last digits
+/// (and a check such as `{total} == 300` could pass one way and fail the
+/// other).
+#[test]
+fn sums_of_decimals_do_not_depend_on_reading_in_chunks() {
+    let copy = common::copy_fixture("good/data");
+    let mut rows = std::fs::read_to_string(copy.root.join("data/peserta.csv")).unwrap();
+    for i in 0..3000 {
+        rows.push_str(&format!("Q-{i:05};Las;Balikpapan Kota;L;2025-08;0,1\n"));
+    }
+    std::fs::write(copy.root.join("data/peserta.csv"), rows).unwrap();
+    let mut declarations =
+        std::fs::read_to_string(copy.root.join("data/stats/pelatihan.toml")).unwrap();
+    declarations.push_str(
+        "\n[[figure]]\nid = \"biaya-total\"\nlabel = { id = \"Biaya total\", en = \"Total cost\" }\nresource = \"peserta\"\nmeasure = \"sum\"\nfield = \"biaya\"\n",
+    );
+    std::fs::write(copy.root.join("data/stats/pelatihan.toml"), declarations).unwrap();
+    let register = |chunk: Option<&str>| {
+        let output = copy
+            .root
+            .join(format!("out-{}", chunk.unwrap_or("in-order")));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kaca"));
+        command
+            .arg("--root")
+            .arg(&copy.root)
+            .args(["build", "--output"])
+            .arg(&output);
+        if let Some(records) = chunk {
+            command
+                .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
+                .env("KACA_TEST_CHUNK_RECORDS", records);
+        }
+        let result = command.output().expect("run the kaca binary");
+        assert!(result.status.success(), "{}", text(&result.stderr));
+        read(&output, "data/figures.json")
+    };
+    let in_order = register(None);
+    assert!(in_order.contains("\"biaya-total\""), "{in_order}");
+    for records in ["1", "7", "1000"] {
+        assert_eq!(register(Some(records)), in_order, "chunks of {records}");
+    }
+}

@@ -5,6 +5,7 @@
 //! and consistency checks.
 
 pub mod declare;
+mod exact;
 pub mod formula;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -172,7 +173,9 @@ struct Accumulator {
     count: u64,
     /// Values present (not missing): a mean is over these.
     measured: u64,
-    sum: f64,
+    /// Exact: the same whatever order the values come in (a file read in
+    /// chunks on several cores adds its chunks' sums last).
+    sum: exact::ExactSum,
     min: Option<f64>,
     max: Option<f64>,
     /// Kept only for medians.
@@ -206,7 +209,7 @@ impl Accumulator {
             _ => {
                 if let Some(v) = cell.as_f64() {
                     self.measured += 1;
-                    self.sum += v;
+                    self.sum.add(v);
                     self.min = Some(self.min.map_or(v, |m| m.min(v)));
                     self.max = Some(self.max.map_or(v, |m| m.max(v)));
                 }
@@ -218,7 +221,7 @@ impl Accumulator {
     fn merge(&mut self, other: Accumulator) {
         self.count += other.count;
         self.measured += other.measured;
-        self.sum += other.sum;
+        self.sum.merge(&other.sum);
         self.min = match (self.min, other.min) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -234,8 +237,8 @@ impl Accumulator {
     fn value(&mut self, measure: Measure, total: u64) -> Option<f64> {
         match measure {
             Measure::Count => Some(self.count as f64),
-            Measure::Sum => Some(self.sum),
-            Measure::Mean => (self.measured > 0).then(|| self.sum / self.measured as f64),
+            Measure::Sum => Some(self.sum.value()),
+            Measure::Mean => (self.measured > 0).then(|| self.sum.value() / self.measured as f64),
             Measure::Min => self.min,
             Measure::Max => self.max,
             Measure::Distinct => Some(self.distinct.len() as f64),
