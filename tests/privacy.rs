@@ -1460,3 +1460,28 @@ fn a_total_beside_a_hidden_small_group_builds() {
     let page = read(&site.output(), "program/uji/index.html");
     assert!(page.contains(">&lt;10</span>"), "{page}");
 }
+
+/// A figure over several districts at once (Kota and Utara: 40) beside
+/// the total (41) gives the remaining district's one person away just the
+/// same; one of the two must be hidden.
+#[test]
+fn a_figure_over_several_groups_beside_the_total_gives_nothing_away() {
+    let site = build_with_only(
+        &[
+            count_of("semua", None),
+            "[[figure]]\nid = \"kota-utara\"\nlabel = { id = \"Kota dan Utara\", en = \"Kota and Utara\" }\nresource = \"penerima\"\nmeasure = \"count\"\nfilter = { kecamatan = [\"Balikpapan Kota\", \"Balikpapan Utara\"] }\n".to_string(),
+        ]
+        .concat(),
+        &["semua", "kota-utara"],
+    );
+    assert_clean(&site.outcome);
+    let register = register(&site.output());
+    let shown: Vec<Option<f64>> = ["semua", "kota-utara"]
+        .iter()
+        .map(|id| entry(&register, id)["value"].as_f64())
+        .collect();
+    assert!(
+        shown.iter().any(Option::is_none),
+        "41 − 40 shows the one person of Balikpapan Timur: {shown:?}"
+    );
+}

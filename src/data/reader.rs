@@ -230,7 +230,15 @@ fn read_rows(
     // Problems found so far are kept when a later record stops reading.
     let mut stopped = Ok(());
     let mut number = 0u64;
-    while read_record(&mut reader, &mut record, resource)? {
+    loop {
+        match read_record(&mut reader, &mut record, resource) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(fatal) => {
+                stopped = Err(fatal);
+                break;
+            }
+        }
         if is_blank(&record, checks.field_count) {
             continue;
         }
@@ -728,6 +736,9 @@ const PARALLEL_FROM_BYTES: u64 = 4 << 20;
 /// Records in one chunk of a file read in parallel.
 const CHUNK_RECORDS: usize = 8192;
 
+/// At most this many bytes of values in one chunk.
+const CHUNK_BYTES: usize = 1 << 20;
+
 /// How many chunks may wait to be checked or appended at once: enough to
 /// keep every core busy, few enough that memory stays flat.
 const CHUNKS_IN_FLIGHT: usize = 8;
@@ -814,11 +825,12 @@ fn scan_in_parallel<S: RowSink>(
         let mut reader = csv_reader(resource, &mut source);
         let mut header = csv::ByteRecord::new();
         read_header(&mut reader, &mut header, resource).ok()?;
-        let (done_sender, done) = std::sync::mpsc::channel::<(usize, Checked<S>, Chunk)>();
+        let (done_sender, done) = std::sync::mpsc::channel::<(usize, Option<Checked<S>>, Chunk)>();
         let checks = &checks;
         rayon::in_place_scope(|scope| {
             let mut spare: Vec<Chunk> = Vec::new();
-            let mut waiting: std::collections::BTreeMap<usize, Checked<S>> = Default::default();
+            let mut waiting: std::collections::BTreeMap<usize, Option<Checked<S>>> =
+                Default::default();
             let (mut sent, mut appended) = (0usize, 0usize);
             let mut number = 0u64;
             let mut clean = true;
@@ -850,7 +862,14 @@ fn scan_in_parallel<S: RowSink>(
                     sent += 1;
                     let done_sender = done_sender.clone();
                     scope.spawn(move |_| {
-                        let checked = check_chunk(checks, &chunk, new_sink());
+                        // A panic must come back as a message: the reading
+                        // thread waits for every chunk. (Read again in
+                        // order, the file panics where it can propagate.)
+                        let checked =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                check_chunk(checks, &chunk, new_sink())
+                            }))
+                            .ok();
                         // The receiver lives until every chunk is back.
                         let _ = done_sender.send((index, checked, chunk));
                     });
@@ -863,6 +882,10 @@ fn scan_in_parallel<S: RowSink>(
                 waiting.insert(index, checked);
                 while let Some(checked) = waiting.remove(&appended) {
                     appended += 1;
+                    let Some(checked) = checked else {
+                        clean = false;
+                        continue;
+                    };
                     clean &= checked.found.is_clean() && !checked.stopped;
                     if !clean {
                         continue;
@@ -932,7 +955,10 @@ fn fill_chunk<R: Read>(
 ) -> Result<Filled, ()> {
     chunk.places.clear();
     chunk.records.resize_with(capacity, csv::ByteRecord::new);
-    while chunk.places.len() < capacity {
+    // Long rows make fewer records a chunk: the chunks in flight stay a
+    // few megabytes whatever the rows hold.
+    let mut bytes = 0usize;
+    while chunk.places.len() < capacity && bytes < CHUNK_BYTES {
         let record = &mut chunk.records[chunk.places.len()];
         if !reader.read_byte_record(record).map_err(|_| ())? {
             return Ok(Filled::End);
@@ -941,6 +967,7 @@ fn fill_chunk<R: Read>(
             continue;
         }
         *number += 1;
+        bytes += record.as_slice().len();
         let offset = record.position().map(|p| p.byte()).unwrap_or(0);
         chunk.places.push((*number, offset));
     }

@@ -182,6 +182,9 @@ pub struct Staging {
     parent: PathBuf,
     name: String,
     finished: bool,
+    /// Folders made for the output's parent, deepest first: a failed
+    /// build removes them again.
+    made: Vec<PathBuf>,
 }
 
 /// What later stages need of a page already written into the staging
@@ -212,6 +215,11 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "public".into());
+        let made: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|folder| !folder.exists())
+            .map(Path::to_path_buf)
+            .collect();
         std::fs::create_dir_all(&parent).map_err(|error| {
             Diagnostic::error(
                 None,
@@ -230,6 +238,7 @@ impl Staging {
             parent,
             name,
             finished: false,
+            made,
         })
     }
 
@@ -263,6 +272,10 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.folder);
+            for folder in &self.made {
+                // Only if empty: something else may have been put there.
+                let _ = std::fs::remove_dir(folder);
+            }
         }
     }
 }

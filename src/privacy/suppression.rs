@@ -253,10 +253,11 @@ fn first_disclosed(
     let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let rows = equations(published, suppressed, relations, &index);
     let (reduced, pivots) = reduce(rows, unknown.len());
+    let determined = all_determined(&reduced, &pivots);
     unknown
         .iter()
         .filter(|key| !published.contains_key(*key))
-        .filter(|key| determined(&reduced, &pivots, index[key], unknown.len()))
+        .filter(|key| determined.contains(&index[key]))
         .find(
             |key| match reader_range(counts, suppressed, relations, k, key) {
                 Some((low, high)) => high - low < 1.0 - 1e-6 && low > 0.5 && high < kf - 0.5,
@@ -296,8 +297,9 @@ fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation>
     let mut domain: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for key in published.keys() {
         for (field, value) in key {
+            let values = domain.entry(field).or_default();
             if set_members(value).is_none() {
-                domain.entry(field).or_default().insert(value);
+                values.insert(value);
             }
         }
     }
@@ -306,15 +308,15 @@ fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation>
             shown.extend(values.iter().map(String::as_str));
         }
     }
-    let mut parents: BTreeSet<Key> = BTreeSet::new();
+    // The splits the published cells take part in: each cell's key less
+    // one of its fields (a set of values too: its cell is part of the
+    // split over that field), and the field.
+    let mut splits: BTreeSet<(Key, &str)> = BTreeSet::new();
     for key in published.keys() {
-        for (field, value) in key {
-            if set_members(value).is_some() {
-                continue;
-            }
+        for field in key.keys() {
             let mut parent = key.clone();
             parent.remove(field);
-            parents.insert(parent);
+            splits.insert((parent, field.as_str()));
         }
     }
     let mut out = Vec::new();
@@ -338,34 +340,35 @@ fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation>
             });
         }
     }
-    for parent in &parents {
-        for (field, values) in &domain {
-            if parent.contains_key(*field) {
-                continue;
-            }
-            let children: Vec<Key> = values
-                .iter()
-                .map(|value| {
-                    let mut child = parent.clone();
-                    child.insert((*field).to_string(), (*value).to_string());
-                    child
-                })
-                .collect();
-            // A split over values the data is known to take adds up with
-            // the unshown ones as unknowns; otherwise only a split the site
-            // shows in full is known to add up.
-            let complete = domains.contains_key(*field);
-            let relevant = if complete {
-                published.contains_key(parent) || children.iter().any(|c| published.contains_key(c))
-            } else {
-                children.iter().all(|c| published.contains_key(c))
-            };
-            if relevant {
-                out.push(Relation {
-                    parent: parent.clone(),
-                    children,
-                });
-            }
+    for (parent, field) in &splits {
+        let Some(values) = domain.get(field) else {
+            continue;
+        };
+        let children: Vec<Key> = values
+            .iter()
+            .map(|value| {
+                let mut child = parent.clone();
+                child.insert((*field).to_string(), (*value).to_string());
+                child
+            })
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        // A split over the values the data is known to take adds up, the
+        // unshown ones as unknowns, when its total is shown (a total that
+        // is not shown either adds an equation with more unknowns than it
+        // can pin down, and over a field of many values, thousands of
+        // them); otherwise only a split the site shows in full is known to
+        // add up.
+        let complete = domains.contains_key(*field);
+        let relevant = children.iter().all(|c| published.contains_key(c))
+            || (complete && published.contains_key(parent));
+        if relevant {
+            out.push(Relation {
+                parent: parent.clone(),
+                children,
+            });
         }
     }
     out
@@ -452,6 +455,19 @@ fn reduce(mut rows: Vec<Vec<f64>>, columns: usize) -> (Vec<Vec<f64>>, Vec<usize>
     }
     rows.truncate(rank);
     (rows, pivots)
+}
+
+/// The unknowns the equations determine, from their reduced row echelon
+/// form: a unit vector lies in the row space exactly when a reduced row is
+/// that unit vector. One pass over the rows, where asking [`determined`]
+/// of every unknown would take a pass each.
+fn all_determined(reduced: &[Vec<f64>], pivots: &[usize]) -> std::collections::HashSet<usize> {
+    reduced
+        .iter()
+        .zip(pivots)
+        .filter(|(row, _)| row.iter().filter(|v| v.abs() > 1e-9).count() == 1)
+        .map(|(_, &pivot)| pivot)
+        .collect()
 }
 
 /// Whether unknown `target` is determined by the equations: its unit
@@ -547,9 +563,10 @@ fn first_recoverable(
     let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let rows = equations(published, suppressed, relations, &index);
     let (reduced, pivots) = reduce(rows, unknown.len());
+    let determined = all_determined(&reduced, &pivots);
     suppressed
         .keys()
-        .find(|key| determined(&reduced, &pivots, index[key], unknown.len()))
+        .find(|key| determined.contains(&index[key]))
         .cloned()
 }
 
