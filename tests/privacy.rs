@@ -1485,3 +1485,153 @@ fn a_figure_over_several_groups_beside_the_total_gives_nothing_away() {
         "41 − 40 shows the one person of Balikpapan Timur: {shown:?}"
     );
 }
+
+// ---------------------------------------------------------------------
+// Series by month
+// ---------------------------------------------------------------------
+
+/// A one-resource site of persons by month: `months` (month, persons),
+/// `without_month` persons with no month, the series `per-bulan` by month
+/// and the figures in `declarations`, all placed on one page.
+fn series_site(
+    months: &[(&str, usize)],
+    without_month: usize,
+    declarations: &str,
+    placed: &[&str],
+) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "site.toml",
+        "base_url = \"https://example.org/\"\ndefault_language = \"id\"\n\n[languages.id]\nname = \"Bahasa Indonesia\"\ntitle = \"Uji\"\n\n[privacy]\nexplained_in = \"metodologi.md\"\n",
+    );
+    write("content/_index.md", "---\ntitle: Beranda\n---\n");
+    write(
+        "content/metodologi.md",
+        "---\ntitle: Metodologi\n---\n\nCara.\n",
+    );
+    let placed: Vec<String> = placed
+        .iter()
+        .map(|id| format!("{{{{ figure(id=\"{id}\") }}}}"))
+        .collect();
+    write(
+        "content/p.md",
+        &format!(
+            "---\ntitle: P\n---\n\n{{{{ table(id=\"per-bulan\") }}}}\n\n{}\n",
+            placed.join("\n")
+        ),
+    );
+    write(
+        "data/datapackage.json",
+        r#"{"name": "uji", "resources": [{"name": "orang", "path": "orang.csv", "persons": true,
+ "schema": {"fields": [
+  {"name": "id", "type": "string", "privacy": "identifier"},
+  {"name": "bulan", "type": "yearmonth", "privacy": "public"}]}}]}"#,
+    );
+    // Synthetic: sequence numbers, no one.
+    let mut rows = String::from("id,bulan\n");
+    let mut next = 0;
+    for (month, persons) in months {
+        for _ in 0..*persons {
+            next += 1;
+            rows.push_str(&format!("P{next:04},{month}\n"));
+        }
+    }
+    for _ in 0..without_month {
+        next += 1;
+        rows.push_str(&format!("P{next:04},\n"));
+    }
+    write("data/orang.csv", &rows);
+    write(
+        "data/stats/s.toml",
+        &format!(
+            "page = \"p.md\"\n\n[[series]]\nid = \"per-bulan\"\nlabel = {{ id = \"Per bulan\" }}\nresource = \"orang\"\nmeasure = \"count\"\nby = \"bulan\"\n\n{declarations}"
+        ),
+    );
+    (dir, root)
+}
+
+fn built_register(root: &Path) -> Vec<Value> {
+    let output = root.join("public");
+    let outcome = build_into(root, &output);
+    assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
+    register(&output)
+}
+
+/// 360 persons have a month and one has none: the series' total (360)
+/// beside the plain total (361) would show that one person.
+#[test]
+fn the_persons_without_a_month_cannot_be_worked_out_from_a_series() {
+    let months: Vec<(String, usize)> = (1..=12).map(|m| (format!("2025-{m:02}"), 30)).collect();
+    let months: Vec<(&str, usize)> = months.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+    let (_dir, root) = series_site(
+        &months,
+        1,
+        "[[figure]]\nid = \"total\"\nlabel = { id = \"Total\" }\nresource = \"orang\"\nmeasure = \"count\"\n",
+        &["total"],
+    );
+    let register = built_register(&root);
+    let series_total = entry(&register, "per-bulan--total")["value"].as_f64();
+    let total = entry(&register, "total")["value"].as_f64();
+    assert!(
+        !(series_total == Some(360.0) && total == Some(361.0)),
+        "361 − 360 shows the person without a month"
+    );
+}
+
+/// March (3 persons) is hidden in the series, and April with it; a figure
+/// for April alone must not show April's number again, or March is the
+/// total less the other months.
+#[test]
+fn a_figure_for_one_month_does_not_undo_the_series_hiding() {
+    let months: Vec<(String, usize)> = (1..=12)
+        .map(|m| {
+            (
+                format!("2025-{m:02}"),
+                if m == 3 {
+                    3
+                } else if m == 4 {
+                    12
+                } else {
+                    30
+                },
+            )
+        })
+        .collect();
+    let months: Vec<(&str, usize)> = months.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+    let (_dir, root) = series_site(
+        &months,
+        0,
+        "[[figure]]\nid = \"april\"\nlabel = { id = \"April\" }\nresource = \"orang\"\nmeasure = \"count\"\nfilter = { bulan = \"2025-04\" }\n",
+        &["april"],
+    );
+    let register = built_register(&root);
+    assert_eq!(
+        hidden(entry(&register, "per-bulan--2025-03")),
+        Some("primary")
+    );
+    let april_in_series = entry(&register, "per-bulan--2025-04")["value"].as_f64();
+    let april_alone = entry(&register, "april")["value"].as_f64();
+    let total = entry(&register, "per-bulan--total")["value"].as_f64();
+    let shown: Vec<Option<f64>> = (1..=12)
+        .filter(|m| *m != 3)
+        .map(|m| entry(&register, &format!("per-bulan--2025-{m:02}"))["value"].as_f64())
+        .collect();
+    let april = april_in_series.or(april_alone);
+    if let (Some(total), Some(april)) = (total, april) {
+        let others: Option<f64> = shown
+            .iter()
+            .enumerate()
+            .map(|(i, v)| if i == 2 { Some(april) } else { *v })
+            .sum();
+        assert!(
+            others.is_none(),
+            "March is {total} less the other months, all shown"
+        );
+    }
+}

@@ -152,6 +152,35 @@ enum Place {
     Table(usize, Vec<Option<String>>),
 }
 
+/// The name a series' period takes in a cell's key: the field itself
+/// when the period is the field's own (a `yearmonth` field by month, a
+/// `year` field by year), so that the series and a figure filtered on
+/// one month are known to count the same persons; `field@month` or
+/// `field@year` for a coarser period. None for no period.
+pub(crate) fn period_key_name(
+    resource: &crate::data::package::Resource,
+    field: &str,
+    period: Option<crate::stats::declare::Period>,
+) -> Option<String> {
+    use crate::data::schema::FieldType;
+    use crate::stats::declare::Period;
+    let period = period?;
+    let own = resource
+        .field_index(field)
+        .map(|i| resource.fields[i].field_type)
+        .is_some_and(|t| {
+            matches!(
+                (t, period),
+                (FieldType::YearMonth, Period::Month) | (FieldType::Year, Period::Year)
+            )
+        });
+    Some(match (own, period) {
+        (true, _) => field.to_string(),
+        (false, Period::Month) => format!("{field}@month"),
+        (false, Period::Year) => format!("{field}@year"),
+    })
+}
+
 /// Hides every number of person-level data that counts fewer than the
 /// minimum group size of persons, and as many more as it takes so that no
 /// hidden number can be worked out from the others, across the whole site.
@@ -161,7 +190,7 @@ pub fn protect(
     config: &crate::config::Config,
     diagnostics: &mut crate::diagnostics::Diagnostics,
 ) -> Report {
-    use crate::stats::declare::{Condition, Kind, Period};
+    use crate::stats::declare::{Condition, Kind};
     use suppression::{Cell, Key, Reason};
 
     let mut report = Report::default();
@@ -311,13 +340,14 @@ pub fn protect(
         let (residual, base) = split_filter(&query.resource, &query.filter);
         // A series' periods are keyed by field and granularity: a month and
         // a year of the same field are different splits.
+        let resource_of = package.resources.iter().find(|r| r.name == query.resource);
         let names: Vec<String> = query
             .by
             .iter()
-            .map(|field| match query.period {
-                Some(Period::Month) => format!("{field}@month"),
-                Some(Period::Year) => format!("{field}@year"),
-                None => field.clone(),
+            .map(|field| {
+                resource_of
+                    .and_then(|r| period_key_name(r, field, query.period))
+                    .unwrap_or_else(|| field.clone())
             })
             .collect();
         let mut cells_of_table: Vec<Vec<Option<String>>> = Vec::new();
@@ -341,6 +371,18 @@ pub fn protect(
                 if let Some(value) = value {
                     key.insert(name.clone(), value.clone());
                 }
+            }
+            // A series' total counts only the rows that have a period: it
+            // is the sum of its periods, not the plain total (rows without
+            // one would be that difference).
+            if query.period.is_some()
+                && marginal.iter().all(Option::is_none)
+                && !table.rows.is_empty()
+            {
+                key.insert(
+                    names[0].clone(),
+                    format!("{}{}", suppression::SET, table.rows.join("|")),
+                );
             }
             let persons_here = persons.get(&marginal).copied().unwrap_or(0);
             let count = (query.measure == crate::stats::declare::Measure::Count)

@@ -719,8 +719,11 @@ impl reader::RowSink for PassSink<'_> {
             }
             let cell = &row.cells[domain.index];
             match (cell, domain.period) {
-                // Series leave out rows without a period.
-                (_, Some(_)) if cell.is_missing() => {}
+                // Series leave out rows without a period: the value of
+                // the group nobody shows.
+                (_, Some(_)) if cell.is_missing() => {
+                    domain.values.insert(String::new());
+                }
                 (_, Some(period)) => {
                     domain.values.insert(period_key(cell, period));
                 }
@@ -760,9 +763,8 @@ fn key_fields<'q>(
     };
     for query in queries {
         for field in &query.by {
-            match query.period {
-                Some(Period::Month) => add(format!("{field}@month"), field, query.period),
-                Some(Period::Year) => add(format!("{field}@year"), field, query.period),
+            match crate::privacy::period_key_name(resource, field, query.period) {
+                Some(name) => add(name, field, query.period),
                 None => add(field.clone(), field, None),
             }
         }
