@@ -1496,3 +1496,41 @@ fn pagination_links_a_window_of_pages_not_all_of_them() {
     assert!(nav.contains("href=\"/berita/\""), "{nav}");
     assert!(nav.contains("href=\"/berita/page/4/\""), "{nav}");
 }
+
+/// A figure's `share` is the part of all the rows that its filter keeps
+/// (it showed 100% whatever the filter).
+#[test]
+fn a_share_figure_is_its_filters_part_of_all_rows() {
+    let copy = common::copy_fixture("good/data");
+    let rows = std::fs::read_to_string(copy.root.join("data/peserta.csv")).unwrap();
+    let records: Vec<&str> = rows
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let women = records
+        .iter()
+        .filter(|l| l.split(';').nth(3) == Some("P"))
+        .count();
+    assert!(women > 0 && women < records.len(), "the fixture changed");
+    let mut declarations =
+        std::fs::read_to_string(copy.root.join("data/stats/pelatihan.toml")).unwrap();
+    declarations.push_str(
+        "\n[[figure]]\nid = \"bagian-perempuan\"\nlabel = { id = \"Bagian perempuan\", en = \"Share of women\" }\nresource = \"peserta\"\nmeasure = \"share\"\nfilter = { jenis_kelamin = \"P\" }\n",
+    );
+    std::fs::write(copy.root.join("data/stats/pelatihan.toml"), declarations).unwrap();
+    let output = copy.output();
+    assert_clean(&build_into(&copy.root, &output));
+    let register: serde_json::Value =
+        serde_json::from_str(&common::read(&output, "data/figures.json")).unwrap();
+    let value = register["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "bagian-perempuan")
+        .expect("the figure is in the register")["value"]
+        .as_f64()
+        .unwrap();
+    let expected = women as f64 * 100.0 / records.len() as f64;
+    assert!((value - expected).abs() < 1e-9, "{value} ≠ {expected}");
+}

@@ -1029,7 +1029,12 @@ pub fn compute_since(
         }
         let mut running = running.into_iter();
         for ((figure, _), mut query) in figure_queries.into_iter().zip(running.by_ref()) {
-            let total = query.total;
+            // A figure's share is of all the rows: its filter's rows are
+            // the part (for a table it is each group of the filtered rows).
+            let total = match query.measure {
+                Measure::Share => query.rows,
+                _ => query.total,
+            };
             let value = query
                 .groups
                 .get_mut(&Vec::new())
