@@ -245,6 +245,16 @@ pub fn protect(
                 .extend(table.columns.iter().cloned());
         }
     }
+    // And the values each field takes in the data, where they were
+    // recorded (not a missing value: a range never covers one).
+    for (resource, facts) in &statistics.resources {
+        for (field, values) in &facts.domains {
+            domain
+                .entry((resource.clone(), field.clone()))
+                .or_default()
+                .extend(values.iter().filter(|v| !v.is_empty()).cloned());
+        }
+    }
     // A filter becomes part of the cell's key: one value as it is, several
     // (or a range, as the values it covers) as a set, whose cell is the sum
     // of its members' cells. What cannot be keyed separates the key space.

@@ -320,12 +320,49 @@ fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation>
         }
     }
     let mut out = Vec::new();
-    // A cell over a set of values is the sum of its members' cells.
+    // A cell over a set of values is the sum of its members' cells; over a
+    // field whose values are known, the values outside the set are a cell
+    // too (a total and "until November" give December away).
     for key in published.keys() {
         for (field, value) in key {
             let Some(members) = set_members(value) else {
                 continue;
             };
+            if let Some(all) = domains.get(field) {
+                let rest: Vec<&str> = all
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|v| !members.contains(v))
+                    .collect();
+                if !rest.is_empty() {
+                    let mut parent = key.clone();
+                    parent.remove(field);
+                    let mut complement = key.clone();
+                    let name = if rest.len() == 1 {
+                        rest[0].to_string()
+                    } else {
+                        format!("{SET}{}", rest.join("|"))
+                    };
+                    complement.insert(field.clone(), name);
+                    out.push(Relation {
+                        parent,
+                        children: vec![key.clone(), complement.clone()],
+                    });
+                    if rest.len() > 1 {
+                        out.push(Relation {
+                            parent: complement.clone(),
+                            children: rest
+                                .iter()
+                                .map(|member| {
+                                    let mut child = key.clone();
+                                    child.insert(field.clone(), (*member).to_string());
+                                    child
+                                })
+                                .collect(),
+                        });
+                    }
+                }
+            }
             let children: Vec<Key> = members
                 .iter()
                 .map(|member| {

@@ -768,11 +768,11 @@ fn key_fields<'q>(
                 None => add(field.clone(), field, None),
             }
         }
-        // A range filter is keyed as the set of shown values it covers.
+        // A range filter is keyed as the set of values it covers (a
+        // field of more values than DOMAIN_LIMIT is left out when read).
         for condition in &query.filter {
-            if let Condition::OneOf { field, .. } = condition {
-                add(field.clone(), field, None);
-            }
+            let (Condition::OneOf { field, .. } | Condition::Range { field, .. }) = condition;
+            add(field.clone(), field, None);
         }
     }
     fields
