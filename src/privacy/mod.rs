@@ -455,32 +455,37 @@ pub fn protect(
                     .join(", ")
             }
         };
-        if let Some(narrowed) = suppression::first_narrowed_key(&cells, &decision, k, domains) {
-            let (id, location) = declared_near(&narrowed);
+        let leaks = suppression::leaks(&cells, &decision, k, domains);
+        let found = [
+            (
+                leaks.narrowed,
+                "a hidden small number of",
+                "could still be narrowed down from the published ones",
+                "publish fewer breakdowns of this data, or coarser ones (age bands, not ages); please report it if the tables are few",
+            ),
+            (
+                leaks.disclosed,
+                "a number not shown (fewer than the minimum) of",
+                "could be worked out from the published ones",
+                "publish fewer breakdowns of this data, or show that group too so it can be hidden; please report it if the numbers are few",
+            ),
+            (
+                leaks.recoverable,
+                "a hidden number of",
+                "could still be worked out",
+                "this is a bug in kaca; please report it with the data/stats files",
+            ),
+        ];
+        for (key, what, how, hint) in found {
+            let Some(key) = key else { continue };
+            let (id, location) = declared_near(&key);
             diagnostics.push(
                 Diagnostic::error(
                     Some(location),
-                    format!("privacy guard: `{id}`: a hidden small number of `{resource}` ({}) could still be narrowed down from the published ones; nothing was written", shown(&narrowed)),
+                    format!("privacy guard: `{id}`: {what} `{resource}` ({}) {how}; nothing was written", shown(&key)),
                 )
-                .with_hint("publish fewer breakdowns of this data, or coarser ones (age bands, not ages); please report it if the tables are few"),
+                .with_hint(hint),
             );
-        }
-        if let Some(disclosed) = suppression::first_disclosed_key(&cells, &decision, k, domains) {
-            let (id, location) = declared_near(&disclosed);
-            diagnostics.push(
-                Diagnostic::error(
-                    Some(location),
-                    format!("privacy guard: `{id}`: the number of persons of `{resource}` with {} is not shown, but fewer than {k} and could be worked out from the published numbers; nothing was written", shown(&disclosed)),
-                )
-                .with_hint("publish fewer breakdowns of this data, or show that group too so it can be hidden; please report it if the numbers are few"),
-            );
-        }
-        if let Some(exposed) = suppression::first_recoverable_key(&cells, &decision, domains) {
-            let (id, location) = declared_near(&exposed);
-            diagnostics.push(Diagnostic::error(
-                Some(location),
-                format!("privacy guard: `{id}`: a hidden number of `{resource}` ({}) could still be worked out; nothing was written", shown(&exposed)),
-            ).with_hint("this is a bug in kaca; please report it with the data/stats files"));
         }
         for (cell, place) in entries {
             let Some(reason) = decision.get(&cell.key) else {

@@ -249,22 +249,15 @@ fn first_disclosed(
     // Only a cell the equations determine can be worked out (a linear
     // program for every unshown cell would cost seconds on a small site);
     // its value is then what the reader computes.
-    let unknown = unknowns(published, suppressed, relations);
-    let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
-    let rows = equations(published, suppressed, relations, &index);
-    let (reduced, pivots) = reduce(rows, unknown.len());
-    let determined = all_determined(&reduced, &pivots);
-    unknown
-        .iter()
-        .filter(|key| !published.contains_key(*key))
-        .filter(|key| determined.contains(&index[key]))
+    determined_unknowns(published, suppressed, relations)
+        .into_iter()
+        .filter(|key| !published.contains_key(key))
         .find(
             |key| match reader_range(counts, suppressed, relations, k, key) {
                 Some((low, high)) => high - low < 1.0 - 1e-6 && low > 0.5 && high < kf - 0.5,
                 None => false,
             },
         )
-        .cloned()
 }
 
 /// Whether a hidden small count is protected: a reader cannot pin it to
@@ -496,8 +489,7 @@ fn reduce(mut rows: Vec<Vec<f64>>, columns: usize) -> (Vec<Vec<f64>>, Vec<usize>
 
 /// The unknowns the equations determine, from their reduced row echelon
 /// form: a unit vector lies in the row space exactly when a reduced row is
-/// that unit vector. One pass over the rows, where asking [`determined`]
-/// of every unknown would take a pass each.
+/// that unit vector. One pass over the rows finds them all.
 fn all_determined(reduced: &[Vec<f64>], pivots: &[usize]) -> std::collections::HashSet<usize> {
     reduced
         .iter()
@@ -507,24 +499,8 @@ fn all_determined(reduced: &[Vec<f64>], pivots: &[usize]) -> std::collections::H
         .collect()
 }
 
-/// Whether unknown `target` is determined by the equations: its unit
-/// vector lies in their row space.
-fn determined(reduced: &[Vec<f64>], pivots: &[usize], target: usize, columns: usize) -> bool {
-    let mut vector = vec![0.0; columns];
-    vector[target] = 1.0;
-    for (row, &pivot) in reduced.iter().zip(pivots) {
-        let factor = vector[pivot];
-        if factor != 0.0 {
-            for c in 0..columns {
-                vector[c] -= factor * row[c];
-            }
-        }
-    }
-    vector.iter().all(|v| v.abs() < 1e-9)
-}
-
-/// What the public checks below work on: the published cells' persons and
-/// shown counts, and the equations between them.
+/// What [`leaks`] works on: the published cells' persons and shown
+/// counts, and the equations between them.
 struct System {
     published: BTreeMap<Key, u64>,
     counts: BTreeMap<Key, f64>,
@@ -548,47 +524,38 @@ impl System {
     }
 }
 
-/// The first hidden small count a reader can narrow below its marker's
-/// range (none after `decide` unless it had to give up: the build then
-/// refuses to publish).
-pub fn first_narrowed_key(
+/// What a decision still gives away, each the first such cell (none after
+/// [`decide`] unless it had to give up: the build then refuses to
+/// publish, the last safeguard).
+#[derive(Debug, Default)]
+pub struct Leaks {
+    /// A hidden small count a reader can narrow below its marker's range.
+    pub narrowed: Option<Key>,
+    /// A cell not shown that can be worked out to a small number.
+    pub disclosed: Option<Key>,
+    /// A hidden cell the published ones determine (a bug if ever found).
+    pub recoverable: Option<Key>,
+}
+
+/// Checks `suppressed` against everything a reader can work out.
+pub fn leaks(
     cells: &[Cell],
     suppressed: &BTreeMap<Key, Reason>,
     k: u64,
     domains: &Domains,
-) -> Option<Key> {
+) -> Leaks {
     let system = System::of(cells, domains);
-    first_narrowed(&system.counts, suppressed, &system.relations, k)
-}
-
-/// The first cell that is not shown but can be worked out to a small
-/// number from what is (none after `decide` unless it had to give up: the
-/// build then refuses to publish).
-pub fn first_disclosed_key(
-    cells: &[Cell],
-    suppressed: &BTreeMap<Key, Reason>,
-    k: u64,
-    domains: &Domains,
-) -> Option<Key> {
-    let system = System::of(cells, domains);
-    first_disclosed(
-        &system.published,
-        &system.counts,
-        suppressed,
-        &system.relations,
-        k,
-    )
-}
-
-/// The first suppressed cell that the published cells give away, if any
-/// (none after `decide`; the build checks again as a last safeguard).
-pub fn first_recoverable_key(
-    cells: &[Cell],
-    suppressed: &BTreeMap<Key, Reason>,
-    domains: &Domains,
-) -> Option<Key> {
-    let system = System::of(cells, domains);
-    first_recoverable(&system.published, suppressed, &system.relations)
+    Leaks {
+        narrowed: first_narrowed(&system.counts, suppressed, &system.relations, k),
+        disclosed: first_disclosed(
+            &system.published,
+            &system.counts,
+            suppressed,
+            &system.relations,
+            k,
+        ),
+        recoverable: first_recoverable(&system.published, suppressed, &system.relations),
+    }
 }
 
 fn first_recoverable(
@@ -596,15 +563,30 @@ fn first_recoverable(
     suppressed: &BTreeMap<Key, Reason>,
     relations: &[Relation],
 ) -> Option<Key> {
+    let determined = determined_unknowns(published, suppressed, relations);
+    suppressed
+        .keys()
+        .find(|key| determined.contains(key))
+        .cloned()
+}
+
+/// The unknowns (hidden cells, unshown ones) that the equations determine.
+fn determined_unknowns(
+    published: &BTreeMap<Key, u64>,
+    suppressed: &BTreeMap<Key, Reason>,
+    relations: &[Relation],
+) -> BTreeSet<Key> {
     let unknown = unknowns(published, suppressed, relations);
     let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let rows = equations(published, suppressed, relations, &index);
     let (reduced, pivots) = reduce(rows, unknown.len());
     let determined = all_determined(&reduced, &pivots);
-    suppressed
-        .keys()
-        .find(|key| determined.contains(&index[key]))
-        .cloned()
+    unknown
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| determined.contains(i))
+        .map(|(_, key)| key)
+        .collect()
 }
 
 /// Whether unknown cell `target` is determined by the equations.
@@ -614,11 +596,7 @@ fn is_determined(
     relations: &[Relation],
     target: &Key,
 ) -> bool {
-    let unknown = unknowns(published, suppressed, relations);
-    let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
-    let rows = equations(published, suppressed, relations, &index);
-    let (reduced, pivots) = reduce(rows, unknown.len());
-    determined(&reduced, &pivots, index[target], unknown.len())
+    determined_unknowns(published, suppressed, relations).contains(target)
 }
 
 /// Another cell to hide so that `exposed` is no longer determined. The
@@ -800,7 +778,9 @@ mod tests {
         let decision = decide(&cells, 10, &Domains::new());
         assert!(decision.contains_key(&key(&[("kecamatan", "K0"), ("sex", "L")])));
         assert!(
-            first_recoverable_key(&cells, &decision, &Domains::new()).is_none(),
+            leaks(&cells, &decision, 10, &Domains::new())
+                .recoverable
+                .is_none(),
             "{decision:?}"
         );
     }
