@@ -334,47 +334,35 @@ fn a_data_edit_renders_only_the_pages_that_show_statistics() {
     } = Preview::new();
     let first = rebuild(&options, &mut session, Changed::Config);
 
-    type Edit = (&'static str, Box<dyn Fn(&Path)>);
-    let edits: Vec<Edit> = vec![
+    // (what, file, text replaced, by)
+    let edits = [
         (
             "a number in a data file changed",
-            Box::new(|root| {
-                edit(root, "data/kuota_asuransi.csv", |t| {
-                    t.replacen(",2025,7100", ",2025,7101", 1)
-                })
-            }),
+            "data/kuota_asuransi.csv",
+            ",2025,7100",
+            ",2025,7101",
         ),
         (
             "a reported figure placed in an announcement corrected",
-            Box::new(|root| {
-                edit(root, "data/stats/kuota-asuransi-gratis.toml", |t| {
-                    t.replacen("value = 7100", "value = 7150", 1)
-                })
-            }),
+            "data/stats/kuota-asuransi-gratis.toml",
+            "value = 7100",
+            "value = 7150",
         ),
         (
             "a figure's label changed in its declaration",
-            Box::new(|root| {
-                edit(root, "data/stats/kuota-asuransi-gratis.toml", |t| {
-                    t.replacen("label = { id = \"", "label = { id = \"(ubah) ", 1)
-                })
-            }),
+            "data/stats/kuota-asuransi-gratis.toml",
+            "label = { id = \"",
+            "label = { id = \"(ubah) ",
         ),
         (
             "a resource's description changed in datapackage.json",
-            Box::new(|root| {
-                edit(root, "data/datapackage.json", |t| {
-                    t.replacen(
-                        "Daftar enam kecamatan di Kota Balikpapan",
-                        "Daftar enam kecamatan (diubah) di Kota Balikpapan",
-                        1,
-                    )
-                })
-            }),
+            "data/datapackage.json",
+            "Daftar enam kecamatan di Kota Balikpapan",
+            "Daftar enam kecamatan (diubah) di Kota Balikpapan",
         ),
     ];
-    for (what, apply) in &edits {
-        apply(&root);
+    for (what, file, from, to) in edits {
+        edit(&root, file, |t| t.replacen(from, to, 1));
         let summary = rebuild(&options, &mut session, Changed::Data);
         assert_same_site(&preview, &root, what);
         assert!(

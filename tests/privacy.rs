@@ -1490,12 +1490,12 @@ fn a_figure_over_several_groups_beside_the_total_gives_nothing_away() {
 // Series by month
 // ---------------------------------------------------------------------
 
-/// A one-resource site of persons by month: `months` (month, persons),
-/// `without_month` persons with no month, the series `per-bulan` by month
+/// A one-resource site of persons by month: `months` (persons in each
+/// month of 2025), `without_month` persons with no month, the series `per-bulan` by month
 /// (`with_series`) and the figures in `declarations`, all placed on one
 /// page.
 fn series_site(
-    months: &[(&str, usize)],
+    months: [usize; 12],
     without_month: usize,
     with_series: bool,
     declarations: &str,
@@ -1543,10 +1543,10 @@ fn series_site(
     // Synthetic: sequence numbers, no one.
     let mut rows = String::from("id,bulan\n");
     let mut next = 0;
-    for (month, persons) in months {
-        for _ in 0..*persons {
+    for (month, persons) in (1..=12).zip(months) {
+        for _ in 0..persons {
             next += 1;
-            rows.push_str(&format!("P{next:04},{month}\n"));
+            rows.push_str(&format!("P{next:04},2025-{month:02}\n"));
         }
     }
     for _ in 0..without_month {
@@ -1577,10 +1577,8 @@ fn built_register(root: &Path) -> Vec<Value> {
 /// beside the plain total (361) would show that one person.
 #[test]
 fn the_persons_without_a_month_cannot_be_worked_out_from_a_series() {
-    let months: Vec<(String, usize)> = (1..=12).map(|m| (format!("2025-{m:02}"), 30)).collect();
-    let months: Vec<(&str, usize)> = months.iter().map(|(m, n)| (m.as_str(), *n)).collect();
     let (_dir, root) = series_site(
-        &months,
+        [30; 12],
         1,
         true,
         "[[figure]]\nid = \"total\"\nlabel = { id = \"Total\" }\nresource = \"orang\"\nmeasure = \"count\"\n",
@@ -1600,23 +1598,11 @@ fn the_persons_without_a_month_cannot_be_worked_out_from_a_series() {
 /// total less the other months.
 #[test]
 fn a_figure_for_one_month_does_not_undo_the_series_hiding() {
-    let months: Vec<(String, usize)> = (1..=12)
-        .map(|m| {
-            (
-                format!("2025-{m:02}"),
-                if m == 3 {
-                    3
-                } else if m == 4 {
-                    12
-                } else {
-                    30
-                },
-            )
-        })
-        .collect();
-    let months: Vec<(&str, usize)> = months.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+    let mut months = [30; 12];
+    months[2] = 3; // March
+    months[3] = 12; // April
     let (_dir, root) = series_site(
-        &months,
+        months,
         0,
         true,
         "[[figure]]\nid = \"april\"\nlabel = { id = \"April\" }\nresource = \"orang\"\nmeasure = \"count\"\nfilter = { bulan = \"2025-04\" }\n",
@@ -1660,12 +1646,10 @@ fn a_range_beside_the_total_does_not_give_the_rest_away() {
 }
 
 fn range_beside_the_total(without_month: usize) {
-    let months: Vec<(String, usize)> = (1..=12)
-        .map(|m| (format!("2025-{m:02}"), if m == 12 { 3 } else { 30 }))
-        .collect();
-    let months: Vec<(&str, usize)> = months.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+    let mut months = [30; 12];
+    months[11] = 3; // December
     let (_dir, root) = series_site(
-        &months,
+        months,
         without_month,
         false,
         "[[figure]]\nid = \"total\"\nlabel = { id = \"Total\" }\nresource = \"orang\"\nmeasure = \"count\"\n\n[[figure]]\nid = \"sampai-november\"\nlabel = { id = \"Sampai November\" }\nresource = \"orang\"\nmeasure = \"count\"\nfilter = { bulan = { max = \"2025-11\" } }\n",
