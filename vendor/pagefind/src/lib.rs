@@ -136,7 +136,12 @@ impl SearchState {
     pub fn fossick_synthetic_many(&mut self, files: Vec<Fossicker>) -> Vec<Result<api::IndexedFileResponse>> {
         let results: Vec<Result<FossickedData>> = files
             .into_par_iter()
-            .map(|file| file.fossick_sync(&self.options))
+            .map(|file| {
+                file.fossick_sync(&self.options).map(|mut page| {
+                    page.pack_words();
+                    page
+                })
+            })
             .collect();
         results
             .into_iter()
@@ -217,7 +222,7 @@ impl SearchState {
             if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                 return false;
             }
-            !d.word_data.is_empty()
+            d.has_words()
         });
 
         let mut language_map: HashMap<String, Vec<fossick::FossickedData>> = HashMap::new();

@@ -56,6 +56,9 @@ pub struct FossickedData {
     pub fragment: PageFragment,
     pub word_data: HashMap<String, Vec<FossickedWord>>,
     pub meta_word_data: HashMap<String, Vec<MetaFossickedWord>>,
+    /// kaca patch: `word_data` packed for the index (then `word_data` is
+    /// empty); see [`FossickedData::pack_words`].
+    pub packed_words: Option<crate::index::PackedBodyWords>,
     pub sort: BTreeMap<String, String>,
     pub has_custom_body: bool,
     pub force_inclusion: bool,
@@ -63,6 +66,23 @@ pub struct FossickedData {
     pub has_old_bundle_reference: bool,
     pub has_default_ui_reference: bool,
     pub language: String,
+}
+
+impl FossickedData {
+    /// kaca patch: packs the body words for the index now, on the calling
+    /// thread, instead of keeping every position as a `FossickedWord`
+    /// until the index is built (see [`crate::index::PackedBodyWords`]).
+    pub fn pack_words(&mut self) {
+        if self.packed_words.is_none() {
+            let words = std::mem::take(&mut self.word_data);
+            self.packed_words = Some(crate::index::pack_body_words(words));
+        }
+    }
+
+    /// Whether the page's body has any word to index.
+    pub fn has_words(&self) -> bool {
+        !self.word_data.is_empty() || self.packed_words.as_ref().is_some_and(|p| !p.is_empty())
+    }
 }
 
 /// Segment a run of text into words, for languages that
@@ -355,6 +375,7 @@ impl Fossicker {
             },
             word_data,
             meta_word_data,
+            packed_words: None,
             sort: data.sort,
         })
     }

@@ -44,12 +44,131 @@ enum SortType {
     Number,
 }
 
-/// Results from processing a single page in parallel.
-/// Contains the word map, filter entries, and encoded page data for one page.
-struct PageProcessingResult {
+/// kaca patch: a page's body words packed for the index as soon as the
+/// page is parsed, on the thread that parsed it: four bytes per position
+/// instead of a `FossickedWord` in a map of strings, so that a large site
+/// holds a fraction of the memory until the index is built. The page
+/// number is filled in then.
+#[derive(Clone, Debug, Default)]
+pub struct PackedBodyWords {
+    words: Vec<PackedPageWord>,
+}
+
+impl PackedBodyWords {
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// One word of one page: the positions of its plain form (empty when every
+/// occurrence has diacritics) and of each form with diacritics, by form.
+#[derive(Clone, Debug)]
+struct PackedPageWord {
+    word: String,
+    locs: Vec<i32>,
+    variants: Vec<(String, Vec<i32>)>,
+}
+
+/// Packs a page's body words (see [`PackedBodyWords`]).
+pub fn pack_body_words(word_data: HashMap<String, Vec<FossickedWord>>) -> PackedBodyWords {
+    let words = word_data
+        .into_iter()
+        .map(|(word, positions)| {
+            // Group positions by original_word for this page
+            let mut normalized_positions: Vec<FossickedWord> = Vec::new();
+            let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+            for mut fossicked in positions {
+                match fossicked.original_word.take() {
+                    // No diacritics - original matches normalized form
+                    None => normalized_positions.push(fossicked),
+                    // Original form differs (has diacritics) - stored instead in additional_variants
+                    Some(original) => variant_positions.entry(original).or_default().push(fossicked),
+                }
+            }
+            let locs = if normalized_positions.is_empty() {
+                Vec::new()
+            } else {
+                pack_positions(normalized_positions)
+            };
+            PackedPageWord {
+                word,
+                locs,
+                variants: variant_positions
+                    .into_iter()
+                    .map(|(form, positions)| (form, pack_positions(positions)))
+                    .collect(),
+            }
+        })
+        .collect();
+    PackedBodyWords { words }
+}
+
+/// kaca patch: what consecutive pages add to the index. Pages are folded
+/// into one of these per run of pages on each thread, and runs are merged
+/// in page order, so the result is the one a single loop over the pages
+/// in order gives.
+#[derive(Default)]
+struct IndexedRun {
     word_map: HashMap<String, PackedWord>,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
-    encoded_page: IntermediaryPageData,
+    encoded_pages: Vec<IntermediaryPageData>,
+}
+
+impl IndexedRun {
+    fn word(&mut self, word: String) -> &mut PackedWord {
+        self.word_map
+            .entry(word)
+            .or_insert_with_key(|word| PackedWord {
+                word: word.clone(),
+                pages: Vec::new(),
+                additional_variants: Vec::new(),
+            })
+    }
+
+    /// Appends the run that follows this one.
+    fn append(mut self, next: IndexedRun) -> IndexedRun {
+        if self.encoded_pages.is_empty() {
+            return next;
+        }
+        for (word, packed) in next.word_map {
+            match self.word_map.entry(word) {
+                hashbrown::hash_map::Entry::Occupied(mut entry) => {
+                    let existing = entry.get_mut();
+                    existing.pages.extend(packed.pages);
+                    for variant in packed.additional_variants {
+                        if let Some(existing_variant) = existing
+                            .additional_variants
+                            .iter_mut()
+                            .find(|v| v.form == variant.form)
+                        {
+                            existing_variant.pages.extend(variant.pages);
+                        } else {
+                            existing.additional_variants.push(variant);
+                        }
+                    }
+                }
+                hashbrown::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(packed);
+                }
+            }
+        }
+        self.filter_entries.extend(next.filter_entries);
+        self.encoded_pages.extend(next.encoded_pages);
+        self
+    }
+}
+
+/// Sets a page's meta positions on its entry in `pages`, the last one when
+/// the page's body has the word too.
+fn set_meta_locs(pages: &mut Vec<PackedPage>, page_number: usize, meta_locs: Vec<i32>) {
+    match pages.last_mut() {
+        Some(page) if page.page_number == page_number => page.meta_locs = meta_locs,
+        _ => pages.push(PackedPage {
+            page_number,
+            locs: vec![],
+            meta_locs,
+        }),
+    }
 }
 
 pub async fn build_indexes(
@@ -146,74 +265,63 @@ pub async fn build_indexes(
     let meta_fields_ref = meta.meta_fields.clone();
     let language_ref = language.clone();
 
-    // Process pages in parallel - each page builds its own word map
-    let page_results: Vec<PageProcessingResult> = pages
+    // kaca patch: pages are folded into runs on each thread and the runs
+    // merged in page order (the published code built a word map per page
+    // and merged them all on one thread).
+    let run = pages
         .into_par_iter()
-        .map(|page| {
-            let mut local_word_map: HashMap<String, PackedWord> = HashMap::new();
-
+        .fold(IndexedRun::default, |mut run, mut page| {
+            let page_number = page.fragment.page_number;
             // Meta field IDs were assigned per-page,
             // but need to be remapped to the global meta_fields order.
-            let page_field_order: Vec<&String> = page.fragment.data.meta.keys().collect();
-            let field_id_map: Vec<u16> = page_field_order
-                .iter()
-                .map(|name| meta_fields_ref.iter().position(|f| f == *name).unwrap() as u16)
+            let field_id_map: Vec<u16> = page
+                .fragment
+                .data
+                .meta
+                .keys()
+                .map(|name| meta_fields_ref.iter().position(|f| f == name).unwrap() as u16)
                 .collect();
 
-            for (word, positions) in page.word_data {
-                // Group positions by original_word for this page
-                let mut normalized_positions: Vec<FossickedWord> = Vec::new();
-                let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
-
-                for fossicked in positions {
-                    if fossicked.original_word.is_none() {
-                        // No diacritics - original matches normalized form
-                        normalized_positions.push(fossicked);
-                    } else {
-                        // Original form differs (has diacritics) - stored instead in additional_variants
-                        variant_positions
-                            .entry(fossicked.original_word.clone().unwrap())
-                            .or_default()
-                            .push(fossicked);
-                    }
+            let body = match page.packed_words.take() {
+                Some(packed) => packed,
+                None => pack_body_words(std::mem::take(&mut page.word_data)),
+            };
+            for PackedPageWord {
+                word,
+                locs,
+                variants,
+            } in body.words
+            {
+                let packed_word = run.word(word);
+                if !locs.is_empty() {
+                    packed_word.pages.push(PackedPage {
+                        page_number,
+                        locs,
+                        meta_locs: vec![],
+                    });
                 }
-
-                let packed_word =
-                    local_word_map
-                        .entry(word.clone())
-                        .or_insert_with(|| PackedWord {
-                            word: word.clone(),
-                            pages: Vec::new(),
-                            additional_variants: Vec::new(),
-                        });
-
-                if !normalized_positions.is_empty() {
-                    packed_word.pages.push(positions_to_packed_page(
-                        normalized_positions,
-                        page.fragment.page_number,
-                    ));
-                }
-
-                for (variant_form, variant_pos) in variant_positions {
-                    let variant_page =
-                        positions_to_packed_page(variant_pos, page.fragment.page_number);
-
+                for (form, locs) in variants {
+                    let variant_page = PackedPage {
+                        page_number,
+                        locs,
+                        meta_locs: vec![],
+                    };
                     if let Some(existing_variant) = packed_word
                         .additional_variants
                         .iter_mut()
-                        .find(|v| v.form == variant_form)
+                        .find(|v| v.form == form)
                     {
                         existing_variant.pages.push(variant_page);
                     } else {
                         packed_word.additional_variants.push(PackedVariant {
-                            form: variant_form,
+                            form,
                             pages: vec![variant_page],
                         });
                     }
                 }
             }
 
-            for (word, meta_positions) in page.meta_word_data {
+            for (word, meta_positions) in std::mem::take(&mut page.meta_word_data) {
                 let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
                 let mut variant_meta_positions: BTreeMap<String, Vec<MetaFossickedWord>> =
                     BTreeMap::new();
@@ -230,31 +338,11 @@ pub async fn build_indexes(
                     }
                 }
 
-                let packed_word =
-                    local_word_map
-                        .entry(word.clone())
-                        .or_insert_with(|| PackedWord {
-                            word: word.clone(),
-                            pages: Vec::new(),
-                            additional_variants: Vec::new(),
-                        });
+                let packed_word = run.word(word);
 
                 if !normalized_meta_positions.is_empty() {
                     let meta_locs = meta_positions_to_packed(normalized_meta_positions);
-
-                    if let Some(existing_page) = packed_word
-                        .pages
-                        .iter_mut()
-                        .find(|p| p.page_number == page.fragment.page_number)
-                    {
-                        existing_page.meta_locs = meta_locs;
-                    } else {
-                        packed_word.pages.push(PackedPage {
-                            page_number: page.fragment.page_number,
-                            locs: vec![],
-                            meta_locs,
-                        });
-                    }
+                    set_meta_locs(&mut packed_word.pages, page_number, meta_locs);
                 }
 
                 // Handle diacritic variants in meta
@@ -266,24 +354,12 @@ pub async fn build_indexes(
                         .iter_mut()
                         .find(|v| v.form == variant_form)
                     {
-                        if let Some(existing_page) = existing_variant
-                            .pages
-                            .iter_mut()
-                            .find(|p| p.page_number == page.fragment.page_number)
-                        {
-                            existing_page.meta_locs = meta_locs;
-                        } else {
-                            existing_variant.pages.push(PackedPage {
-                                page_number: page.fragment.page_number,
-                                locs: vec![],
-                                meta_locs,
-                            });
-                        }
+                        set_meta_locs(&mut existing_variant.pages, page_number, meta_locs);
                     } else {
                         packed_word.additional_variants.push(PackedVariant {
                             form: variant_form,
                             pages: vec![PackedPage {
-                                page_number: page.fragment.page_number,
+                                page_number,
                                 locs: vec![],
                                 meta_locs,
                             }],
@@ -293,74 +369,44 @@ pub async fn build_indexes(
             }
 
             // Collect filter entries for this page
-            let filter_entries: Vec<(String, String, usize)> = page
-                .fragment
-                .data
-                .filters
-                .iter()
-                .flat_map(|(filter, values)| {
-                    values.iter().map(move |value| {
-                        (filter.clone(), value.clone(), page.fragment.page_number)
-                    })
-                })
-                .collect();
+            for (filter, values) in &page.fragment.data.filters {
+                for value in values {
+                    run.filter_entries
+                        .push((filter.clone(), value.clone(), page_number));
+                }
+            }
 
             // Compute encoded page data
             let encoded_data = serde_json::to_string(&page.fragment.data).unwrap();
-            let encoded_page = IntermediaryPageData {
+            run.encoded_pages.push(IntermediaryPageData {
                 full_hash: format!("{}_{}", language_ref, full_hash(encoded_data.as_bytes())),
                 word_count: page.fragment.data.word_count,
-                page_number: page.fragment.page_number,
+                page_number,
                 encoded_data,
-            };
-
-            PageProcessingResult {
-                word_map: local_word_map,
-                filter_entries,
-                encoded_page,
-            }
+            });
+            run
         })
-        .collect();
+        .reduce(IndexedRun::default, IndexedRun::append);
 
-    // Merge results sequentially
-    for result in page_results {
-        // Merge word maps using Entry API to avoid unnecessary clones
-        for (word, packed) in result.word_map {
-            match word_map.entry(word) {
-                hashbrown::hash_map::Entry::Occupied(mut entry) => {
-                    let existing = entry.get_mut();
-                    existing.pages.extend(packed.pages); // Move, not clone
-                                                         // Merge additional_variants
-                    for variant in packed.additional_variants {
-                        if let Some(existing_variant) = existing
-                            .additional_variants
-                            .iter_mut()
-                            .find(|v| v.form == variant.form)
-                        {
-                            existing_variant.pages.extend(variant.pages);
-                        } else {
-                            existing.additional_variants.push(variant);
-                        }
-                    }
-                }
-                hashbrown::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(packed);
-                }
-            }
-        }
+    let IndexedRun {
+        word_map: mut merged_words,
+        filter_entries,
+        encoded_pages,
+    } = run;
+    std::mem::swap(&mut word_map, &mut merged_words);
 
-        // Merge filter entries using or_default for cleaner code
-        for (filter, value, page_number) in result.filter_entries {
-            filter_map
-                .entry(filter)
-                .or_default()
-                .entry(value)
-                .or_default()
-                .push(page_number);
-        }
+    // Merge filter entries using or_default for cleaner code
+    for (filter, value, page_number) in filter_entries {
+        filter_map
+            .entry(filter)
+            .or_default()
+            .entry(value)
+            .or_default()
+            .push(page_number);
+    }
 
+    for encoded_page in encoded_pages {
         // Handle fragment hashing (must be sequential due to collision handling)
-        let encoded_page = result.encoded_page;
         let mut short_hash = &encoded_page.full_hash[0..=(language.len() + 7)];
 
         // If we hit a collision, extend one until we stop colliding
@@ -596,7 +642,8 @@ pub async fn build_indexes(
 
 /// Convert fossicked word positions to a packed page representation.
 /// Sorts by weight (with common weight 25 first) then by position for delta encoding.
-fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usize) -> PackedPage {
+/// (kaca patch: the positions only; the page number is set by the caller.)
+fn pack_positions(mut positions: Vec<FossickedWord>) -> Vec<i32> {
     // A page weight of 1 is encoded as 25. Since most words should be this weight,
     // we want to sort them to be first in the locations array to reduce filesize
     // when we inline weight changes.
@@ -628,11 +675,7 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
         }
     }
 
-    PackedPage {
-        page_number,
-        locs: weighted_positions,
-        meta_locs: vec![],
-    }
+    weighted_positions
 }
 
 fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
@@ -642,7 +685,9 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
         .into_iter()
         .map(|(_, w)| w)
         .collect::<Vec<PackedWord>>();
-    words.sort_by_key(|w| w.word.clone());
+    // kaca patch: compared in place (the key was a copy of every word, made
+    // at each comparison); words are unique, so the order is the same.
+    words.sort_unstable_by(|a, b| a.word.cmp(&b.word));
 
     let mut index_chunks = Vec::new();
 
@@ -658,8 +703,8 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
             + word.additional_variants.len();
         index_chunk.push(word);
         if index_chunk_size >= chunk_size {
-            index_chunks.push(index_chunk.clone());
-            index_chunk.clear();
+            // kaca patch: moved, not copied with every page's positions.
+            index_chunks.push(std::mem::take(&mut index_chunk));
             index_chunk_size = 0;
         }
     }
