@@ -11,7 +11,8 @@ use crate::{
 use anyhow::{bail, Result};
 use index_filter::{FilterIndex, PackedValue};
 use index_metadata::{MetaChunk, MetaIndex, MetaPage};
-use index_words::{PackedPage, PackedVariant, PackedWord, WordIndex};
+#[cfg(test)]
+use index_words::PackedWord;
 
 use self::index_metadata::MetaSort;
 
@@ -45,62 +46,180 @@ enum SortType {
 }
 
 /// kaca patch: a page's body words packed for the index as soon as the
-/// page is parsed, on the thread that parsed it: four bytes per position
-/// instead of a `FossickedWord` in a map of strings, so that a large site
-/// holds a fraction of the memory until the index is built. The page
-/// number is filled in then.
+/// page is parsed, on the thread that parsed it: each word, the
+/// positions of its plain form and those of each form with diacritics
+/// (sorted and delta-encoded as in the index), written as CBOR into one
+/// buffer per page. A few bytes per word instead of a `FossickedWord` per
+/// position in a map of strings, so that a large site holds a fraction of
+/// the memory until the index is built. The page number is set then.
 #[derive(Clone, Debug, Default)]
 pub struct PackedBodyWords {
-    words: Vec<PackedPageWord>,
+    bytes: Vec<u8>,
+    count: usize,
 }
 
 impl PackedBodyWords {
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.count == 0
     }
 }
 
-/// One word of one page: the positions of its plain form (empty when every
-/// occurrence has diacritics) and of each form with diacritics, by form.
-#[derive(Clone, Debug)]
-struct PackedPageWord {
-    word: String,
-    locs: Vec<i32>,
-    variants: Vec<(String, Vec<i32>)>,
+const WRITING: &str = "writing to memory cannot fail";
+const READING: &str = "written by pack_body_words";
+
+fn encode_locs(encoder: &mut minicbor::Encoder<&mut Vec<u8>>, locs: &[i32]) {
+    encoder.array(locs.len() as u64).expect(WRITING);
+    for loc in locs {
+        encoder.i32(*loc).expect(WRITING);
+    }
+}
+
+fn decode_locs(decoder: &mut minicbor::Decoder<'_>, locs: &mut Vec<i32>) {
+    locs.clear();
+    let count = decoder.array().expect(READING).expect(READING);
+    for _ in 0..count {
+        locs.push(decoder.i32().expect(READING));
+    }
 }
 
 /// Packs a page's body words (see [`PackedBodyWords`]).
 pub fn pack_body_words(word_data: HashMap<String, Vec<FossickedWord>>) -> PackedBodyWords {
-    let words = word_data
-        .into_iter()
-        .map(|(word, positions)| {
-            // Group positions by original_word for this page
-            let mut normalized_positions: Vec<FossickedWord> = Vec::new();
-            let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
-            for mut fossicked in positions {
-                match fossicked.original_word.take() {
-                    // No diacritics - original matches normalized form
-                    None => normalized_positions.push(fossicked),
-                    // Original form differs (has diacritics) - stored instead in additional_variants
-                    Some(original) => variant_positions.entry(original).or_default().push(fossicked),
-                }
+    let mut bytes = Vec::new();
+    let mut encoder = minicbor::Encoder::new(&mut bytes);
+    let count = word_data.len();
+    for (word, positions) in word_data {
+        // Group positions by original_word for this page
+        let mut normalized_positions: Vec<FossickedWord> = Vec::new();
+        let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+        for mut fossicked in positions {
+            match fossicked.original_word.take() {
+                // No diacritics - original matches normalized form
+                None => normalized_positions.push(fossicked),
+                // Original form differs (has diacritics) - stored instead in additional_variants
+                Some(original) => variant_positions.entry(original).or_default().push(fossicked),
             }
-            let locs = if normalized_positions.is_empty() {
-                Vec::new()
-            } else {
-                pack_positions(normalized_positions)
-            };
-            PackedPageWord {
-                word,
-                locs,
-                variants: variant_positions
-                    .into_iter()
-                    .map(|(form, positions)| (form, pack_positions(positions)))
-                    .collect(),
+        }
+        encoder.str(&word).expect(WRITING);
+        if normalized_positions.is_empty() {
+            encode_locs(&mut encoder, &[]);
+        } else {
+            encode_locs(&mut encoder, &pack_positions(normalized_positions));
+        }
+        encoder.array(variant_positions.len() as u64).expect(WRITING);
+        for (form, positions) in variant_positions {
+            encoder.str(&form).expect(WRITING);
+            encode_locs(&mut encoder, &pack_positions(positions));
+        }
+    }
+    PackedBodyWords { bytes, count }
+}
+
+/// kaca patch: one list of pages of a word (its plain form, or one form
+/// with diacritics) kept as the bytes the index file holds: the CBOR of
+/// each `PackedPage`, page numbers as deltas from the page before. A
+/// large site's index then costs a few bytes per page and word while it
+/// is built instead of a `PackedPage` each, and is copied, not encoded,
+/// into the index chunks.
+#[derive(Default)]
+struct EncodedPages {
+    bytes: Vec<u8>,
+    count: usize,
+    last_page: usize,
+}
+
+impl EncodedPages {
+    fn push(&mut self, page_number: usize, locs: &[i32], meta_locs: &[i32]) {
+        let mut encoder = minicbor::Encoder::new(&mut self.bytes);
+        let written = (|| {
+            encoder
+                .array(3)?
+                .u64((page_number - self.last_page) as u64)?
+                .array(locs.len() as u64)?;
+            for loc in locs {
+                encoder.i32(*loc)?;
             }
-        })
-        .collect();
-    PackedBodyWords { words }
+            encoder.array(meta_locs.len() as u64)?;
+            for loc in meta_locs {
+                encoder.i32(*loc)?;
+            }
+            Ok::<_, minicbor::encode::Error<std::convert::Infallible>>(())
+        })();
+        written.expect("writing to memory cannot fail");
+        self.count += 1;
+        self.last_page = page_number;
+    }
+
+    /// Appends the list of the pages that follow. Its first page number
+    /// was written as a delta from nothing (the number itself); it becomes
+    /// a delta from this list's last page.
+    fn append(&mut self, next: EncodedPages) {
+        if next.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = next;
+            return;
+        }
+        let mut decoder = minicbor::Decoder::new(&next.bytes);
+        decoder.array().expect("written by EncodedPages::push");
+        let first_page = decoder.u64().expect("written by EncodedPages::push") as usize;
+        let rest = decoder.position();
+        minicbor::Encoder::new(&mut self.bytes)
+            .array(3)
+            .and_then(|e| e.u64((first_page - self.last_page) as u64))
+            .expect("writing to memory cannot fail");
+        self.bytes.extend_from_slice(&next.bytes[rest..]);
+        self.count += next.count;
+        self.last_page = next.last_page;
+    }
+
+    fn encode_into(&self, encoder: &mut minicbor::Encoder<&mut Vec<u8>>) {
+        encoder
+            .array(self.count as u64)
+            .expect("writing to memory cannot fail");
+        encoder.writer_mut().extend_from_slice(&self.bytes);
+    }
+}
+
+/// kaca patch: a word of the index as it is built (see [`EncodedPages`]).
+#[derive(Default)]
+struct EncodedWord {
+    pages: EncodedPages,
+    /// Forms with diacritics, in the order they first appear.
+    variants: Vec<(String, EncodedPages)>,
+    /// Positions, plus one per page, over all forms: what the index
+    /// chunks are sized by.
+    size: usize,
+}
+
+impl EncodedWord {
+    fn push(&mut self, page_number: usize, locs: &[i32], meta_locs: &[i32]) {
+        self.pages.push(page_number, locs, meta_locs);
+        self.size += locs.len() + meta_locs.len() + 1;
+    }
+
+    fn push_variant(&mut self, form: &str, page_number: usize, locs: &[i32], meta_locs: &[i32]) {
+        let list = match self.variants.iter().position(|(f, _)| f == form) {
+            Some(at) => &mut self.variants[at].1,
+            None => {
+                self.variants.push((form.to_string(), EncodedPages::default()));
+                &mut self.variants.last_mut().expect("just pushed").1
+            }
+        };
+        list.push(page_number, locs, meta_locs);
+        self.size += locs.len() + meta_locs.len() + 1;
+    }
+
+    fn append(&mut self, next: EncodedWord) {
+        self.pages.append(next.pages);
+        for (form, list) in next.variants {
+            match self.variants.iter_mut().find(|(f, _)| *f == form) {
+                Some((_, existing)) => existing.append(list),
+                None => self.variants.push((form, list)),
+            }
+        }
+        self.size += next.size;
+    }
 }
 
 /// kaca patch: what consecutive pages add to the index. Pages are folded
@@ -109,20 +228,14 @@ pub fn pack_body_words(word_data: HashMap<String, Vec<FossickedWord>>) -> Packed
 /// in order gives.
 #[derive(Default)]
 struct IndexedRun {
-    word_map: HashMap<String, PackedWord>,
+    word_map: HashMap<String, EncodedWord>,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
     encoded_pages: Vec<IntermediaryPageData>,
 }
 
 impl IndexedRun {
-    fn word(&mut self, word: String) -> &mut PackedWord {
-        self.word_map
-            .entry(word)
-            .or_insert_with_key(|word| PackedWord {
-                word: word.clone(),
-                pages: Vec::new(),
-                additional_variants: Vec::new(),
-            })
+    fn word(&mut self, word: &str) -> &mut EncodedWord {
+        self.word_map.entry_ref(word).or_default()
     }
 
     /// Appends the run that follows this one.
@@ -130,25 +243,11 @@ impl IndexedRun {
         if self.encoded_pages.is_empty() {
             return next;
         }
-        for (word, packed) in next.word_map {
+        for (word, encoded) in next.word_map {
             match self.word_map.entry(word) {
-                hashbrown::hash_map::Entry::Occupied(mut entry) => {
-                    let existing = entry.get_mut();
-                    existing.pages.extend(packed.pages);
-                    for variant in packed.additional_variants {
-                        if let Some(existing_variant) = existing
-                            .additional_variants
-                            .iter_mut()
-                            .find(|v| v.form == variant.form)
-                        {
-                            existing_variant.pages.extend(variant.pages);
-                        } else {
-                            existing.additional_variants.push(variant);
-                        }
-                    }
-                }
+                hashbrown::hash_map::Entry::Occupied(mut entry) => entry.get_mut().append(encoded),
                 hashbrown::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(packed);
+                    entry.insert(encoded);
                 }
             }
         }
@@ -158,18 +257,10 @@ impl IndexedRun {
     }
 }
 
-/// Sets a page's meta positions on its entry in `pages`, the last one when
-/// the page's body has the word too.
-fn set_meta_locs(pages: &mut Vec<PackedPage>, page_number: usize, meta_locs: Vec<i32>) {
-    match pages.last_mut() {
-        Some(page) if page.page_number == page_number => page.meta_locs = meta_locs,
-        _ => pages.push(PackedPage {
-            page_number,
-            locs: vec![],
-            meta_locs,
-        }),
-    }
-}
+/// kaca patch: a page's meta words, packed: the positions of the plain
+/// form (empty when there are none) and of each form with diacritics, in
+/// order of form.
+type PackedMetaWord = (Vec<i32>, Vec<(String, Vec<i32>)>);
 
 pub async fn build_indexes(
     mut pages: Vec<FossickedData>,
@@ -193,7 +284,7 @@ pub async fn build_indexes(
             - Sort the `pages` array and output the page numbers to `alternate_sorts`
     */
 
-    let mut word_map: HashMap<String, PackedWord> = HashMap::new();
+    let mut word_map: HashMap<String, EncodedWord> = HashMap::new();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -282,45 +373,9 @@ pub async fn build_indexes(
                 .map(|name| meta_fields_ref.iter().position(|f| f == name).unwrap() as u16)
                 .collect();
 
-            let body = match page.packed_words.take() {
-                Some(packed) => packed,
-                None => pack_body_words(std::mem::take(&mut page.word_data)),
-            };
-            for PackedPageWord {
-                word,
-                locs,
-                variants,
-            } in body.words
-            {
-                let packed_word = run.word(word);
-                if !locs.is_empty() {
-                    packed_word.pages.push(PackedPage {
-                        page_number,
-                        locs,
-                        meta_locs: vec![],
-                    });
-                }
-                for (form, locs) in variants {
-                    let variant_page = PackedPage {
-                        page_number,
-                        locs,
-                        meta_locs: vec![],
-                    };
-                    if let Some(existing_variant) = packed_word
-                        .additional_variants
-                        .iter_mut()
-                        .find(|v| v.form == form)
-                    {
-                        existing_variant.pages.push(variant_page);
-                    } else {
-                        packed_word.additional_variants.push(PackedVariant {
-                            form,
-                            pages: vec![variant_page],
-                        });
-                    }
-                }
-            }
-
+            // A word's page entry holds its body and its meta positions,
+            // so the meta words are packed first.
+            let mut meta_words: HashMap<String, PackedMetaWord> = HashMap::new();
             for (word, meta_positions) in std::mem::take(&mut page.meta_word_data) {
                 let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
                 let mut variant_meta_positions: BTreeMap<String, Vec<MetaFossickedWord>> =
@@ -337,34 +392,54 @@ pub async fn build_indexes(
                         normalized_meta_positions.push(meta_fossicked);
                     }
                 }
+                let meta_locs = if normalized_meta_positions.is_empty() {
+                    vec![]
+                } else {
+                    meta_positions_to_packed(normalized_meta_positions)
+                };
+                let variants = variant_meta_positions
+                    .into_iter()
+                    .map(|(form, positions)| (form, meta_positions_to_packed(positions)))
+                    .collect();
+                meta_words.insert(word, (meta_locs, variants));
+            }
 
-                let packed_word = run.word(word);
-
-                if !normalized_meta_positions.is_empty() {
-                    let meta_locs = meta_positions_to_packed(normalized_meta_positions);
-                    set_meta_locs(&mut packed_word.pages, page_number, meta_locs);
+            let body = match page.packed_words.take() {
+                Some(packed) => packed,
+                None => pack_body_words(std::mem::take(&mut page.word_data)),
+            };
+            let mut decoder = minicbor::Decoder::new(&body.bytes);
+            let (mut locs, mut variant_locs) = (Vec::new(), Vec::new());
+            for _ in 0..body.count {
+                let word = decoder.str().expect(READING);
+                decode_locs(&mut decoder, &mut locs);
+                let (meta_locs, mut meta_variants) = meta_words.remove(word).unwrap_or_default();
+                let encoded = run.word(word);
+                if !locs.is_empty() || !meta_locs.is_empty() {
+                    encoded.push(page_number, &locs, &meta_locs);
                 }
-
-                // Handle diacritic variants in meta
-                for (variant_form, variant_pos) in variant_meta_positions {
-                    let meta_locs = meta_positions_to_packed(variant_pos);
-
-                    if let Some(existing_variant) = packed_word
-                        .additional_variants
-                        .iter_mut()
-                        .find(|v| v.form == variant_form)
-                    {
-                        set_meta_locs(&mut existing_variant.pages, page_number, meta_locs);
-                    } else {
-                        packed_word.additional_variants.push(PackedVariant {
-                            form: variant_form,
-                            pages: vec![PackedPage {
-                                page_number,
-                                locs: vec![],
-                                meta_locs,
-                            }],
-                        });
-                    }
+                let variants = decoder.array().expect(READING).expect(READING);
+                for _ in 0..variants {
+                    let form = decoder.str().expect(READING);
+                    decode_locs(&mut decoder, &mut variant_locs);
+                    let meta_locs = match meta_variants.iter().position(|(f, _)| f == form) {
+                        Some(at) => meta_variants.remove(at).1,
+                        None => vec![],
+                    };
+                    encoded.push_variant(form, page_number, &variant_locs, &meta_locs);
+                }
+                for (form, meta_locs) in meta_variants {
+                    encoded.push_variant(&form, page_number, &[], &meta_locs);
+                }
+            }
+            // Words only in the meta fields.
+            for (word, (meta_locs, meta_variants)) in meta_words {
+                let encoded = run.word(&word);
+                if !meta_locs.is_empty() {
+                    encoded.push(page_number, &[], &meta_locs);
+                }
+                for (form, meta_locs) in meta_variants {
+                    encoded.push_variant(&form, page_number, &[], &meta_locs);
                 }
             }
 
@@ -428,13 +503,7 @@ pub async fn build_indexes(
         fragment_hashes.insert(short_hash.to_string(), encoded_page);
     }
 
-    // Sort pages within each word by page_number to maintain correct order after parallel processing
-    for packed_word in word_map.values_mut() {
-        packed_word.pages.sort_by_key(|p| p.page_number);
-        for variant in &mut packed_word.additional_variants {
-            variant.pages.sort_by_key(|p| p.page_number);
-        }
-    }
+    // (kaca patch: each word's pages are in page order as they are built.)
 
     fragments.extend(
         fragment_hashes
@@ -559,42 +628,39 @@ pub async fn build_indexes(
 
     // TODO: Parameterize these chunk sizes via byte size rather than word count
     let word_count = word_map.len();
-    let chunks = chunk_index(word_map, options.index_chunk_size);
+    let chunks = chunk_words(word_map.into_iter().collect(), options.index_chunk_size);
     meta.index_chunks = chunk_meta(&chunks);
 
-    // Encode word index chunks in parallel (delta encoding + CBOR serialization)
+    // Encode word index chunks in parallel (kaca patch: each word's pages
+    // are encoded already, delta page numbers included; the chunk's
+    // `WordIndex` is written around them).
     let encoded_chunks: Vec<(usize, Vec<u8>, String)> = chunks
         .into_par_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            // Delta-encode page numbers within each word's page list
-            let delta_chunk: Vec<PackedWord> = chunk
-                .into_iter()
-                .map(|mut word| {
-                    let mut last_page: usize = 0;
-                    for page in &mut word.pages {
-                        let delta = page.page_number - last_page;
-                        last_page = page.page_number;
-                        page.page_number = delta;
-                    }
-                    // Also handle additional_variants
-                    for variant in &mut word.additional_variants {
-                        let mut last_page: usize = 0;
-                        for page in &mut variant.pages {
-                            let delta = page.page_number - last_page;
-                            last_page = page.page_number;
-                            page.page_number = delta;
-                        }
-                    }
-                    word
-                })
-                .collect();
-
             let mut word_index: Vec<u8> = Vec::new();
-            let _ = minicbor::encode::<WordIndex, &mut Vec<u8>>(
-                WordIndex { words: delta_chunk },
-                word_index.as_mut(),
-            );
+            let mut encoder = minicbor::Encoder::new(&mut word_index);
+            encoder
+                .array(1)
+                .and_then(|e| e.array(chunk.len() as u64))
+                .expect("writing to memory cannot fail");
+            for (word, encoded) in &chunk {
+                encoder
+                    .array(3)
+                    .and_then(|e| e.str(word))
+                    .expect("writing to memory cannot fail");
+                encoded.pages.encode_into(&mut encoder);
+                encoder
+                    .array(encoded.variants.len() as u64)
+                    .expect("writing to memory cannot fail");
+                for (form, list) in &encoded.variants {
+                    encoder
+                        .array(2)
+                        .and_then(|e| e.str(form))
+                        .expect("writing to memory cannot fail");
+                    list.encode_into(&mut encoder);
+                }
+            }
 
             let hash = format!("{}_{}", language, full_hash(&word_index));
             (i, word_index, hash)
@@ -678,29 +744,55 @@ fn pack_positions(mut positions: Vec<FossickedWord>) -> Vec<i32> {
     weighted_positions
 }
 
+/// kaca patch: what chunking needs of a word, for the words of the index
+/// as it is built and for [`PackedWord`] (the tests' words).
+trait ChunkedWord {
+    fn word(&self) -> &str;
+    fn size(&self) -> usize;
+}
+
+#[cfg(test)]
+impl ChunkedWord for PackedWord {
+    fn word(&self) -> &str {
+        &self.word
+    }
+
+    fn size(&self) -> usize {
+        self.pages
+            .iter()
+            .chain(self.additional_variants.iter().flat_map(|v| &v.pages))
+            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
+            .sum::<usize>()
+            + self.additional_variants.len()
+    }
+}
+
+impl ChunkedWord for (String, EncodedWord) {
+    fn word(&self) -> &str {
+        &self.0
+    }
+
+    fn size(&self) -> usize {
+        self.1.size + self.1.variants.len()
+    }
+}
+
+#[cfg(test)]
 fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
-    // Accumulate into HashMap for O(1) inserts, then sort once before encoding
-    // to produce a stable hash without paying BTreeMap's per-insert overhead.
-    let mut words = word_map
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect::<Vec<PackedWord>>();
+    chunk_words(word_map.into_values().collect(), chunk_size)
+}
+
+fn chunk_words<W: ChunkedWord>(mut words: Vec<W>, chunk_size: usize) -> Vec<Vec<W>> {
     // kaca patch: compared in place (the key was a copy of every word, made
     // at each comparison); words are unique, so the order is the same.
-    words.sort_unstable_by(|a, b| a.word.cmp(&b.word));
+    words.sort_unstable_by(|a, b| a.word().cmp(b.word()));
 
     let mut index_chunks = Vec::new();
 
     let mut index_chunk = Vec::new();
     let mut index_chunk_size = 0;
     for word in words.into_iter() {
-        index_chunk_size += word
-            .pages
-            .iter()
-            .chain(word.additional_variants.iter().flat_map(|v| &v.pages))
-            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
-            .sum::<usize>()
-            + word.additional_variants.len();
+        index_chunk_size += word.size();
         index_chunk.push(word);
         if index_chunk_size >= chunk_size {
             // kaca patch: moved, not copied with every page's positions.
@@ -715,13 +807,13 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
     index_chunks
 }
 
-fn chunk_meta(indexes: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
+fn chunk_meta<W: ChunkedWord>(indexes: &[Vec<W>]) -> Vec<MetaChunk> {
     let mut named_chunks: Vec<MetaChunk> = Vec::new();
 
     for chunk in indexes.iter() {
         named_chunks.push(MetaChunk {
-            from: chunk.first().map_or("".into(), |w| w.word.clone()),
-            to: chunk.last().map_or("".into(), |w| w.word.clone()),
+            from: chunk.first().map_or("".into(), |w| w.word().to_string()),
+            to: chunk.last().map_or("".into(), |w| w.word().to_string()),
             hash: "".into(),
         });
     }
@@ -794,6 +886,7 @@ fn meta_positions_to_packed(mut positions: Vec<MetaFossickedWord>) -> Vec<i32> {
 
 #[cfg(test)]
 mod tests {
+    use super::index_words::{PackedPage, PackedVariant};
     use super::*;
 
     trait Mock {
