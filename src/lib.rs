@@ -303,6 +303,15 @@ fn run_stages(
     let (templates_rendered, templates_kept) = (rendered.rendered_jobs, rendered.kept.len());
     let mut files = rendered.files;
     let memo = rendered.memo;
+    let mut site = site;
+    if session.is_none()
+        && let Some(site) = Arc::get_mut(&mut site)
+    {
+        // Every page is rendered: its markdown's HTML is not read again,
+        // and the search index gets the memory (a preview keeps it for
+        // the next edit).
+        site.content.release_rendered_html();
+    }
     timings.push(("render", clock.lap()));
     if site.config.search.enabled && site.search_index && !diagnostics.has_errors() {
         let index = output::search::files(&mut files, diagnostics);

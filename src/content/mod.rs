@@ -190,6 +190,24 @@ pub struct Content {
 }
 
 impl Content {
+    /// Frees the HTML of every page's and section's markdown (what is left
+    /// of a body: its links, anchors and table of contents), for when
+    /// nothing will be rendered from it again. Bodies shared elsewhere
+    /// are left whole.
+    pub fn release_rendered_html(&mut self) {
+        let bodies = self
+            .pages
+            .iter_mut()
+            .map(|p| &mut p.body)
+            .chain(self.sections.iter_mut().map(|s| &mut s.body));
+        for body in bodies {
+            if let Some(body) = Arc::get_mut(body) {
+                body.html = String::new();
+                body.summary = None;
+            }
+        }
+    }
+
     pub fn find(&self, key: &str, lang: &str) -> Option<Target> {
         self.by_key
             .get(&(key.to_string(), lang.to_string()))
