@@ -381,11 +381,15 @@ impl PagefindIndexes {
         }));
 
         // kaca patch: in memory, the files are compressed in parallel (the
-        // async writes below compress one file after another).
+        // async writes below compress one file after another). In small
+        // batches: the index chunks, a few times the work of a fragment
+        // each, come last, and in rayon's default quarters they all fell
+        // to one thread while the other sat idle.
         if synthetic {
             return Some(
                 files
                     .into_par_iter()
+                    .with_max_len(16)
                     .map(|(filename, chunks, compression, _)| {
                         SyntheticFile {
                             filename,
