@@ -323,6 +323,11 @@ fn render_files(
     };
     let outcomes: Vec<JobOutcome> = jobs
         .par_iter()
+        // Jobs differ a lot in cost (a feed or a list of all pages against
+        // one announcement) and the costly ones sit together in the plan:
+        // small batches let the other core take over its share, where
+        // rayon's default quarters left one core alone at the end.
+        .with_max_len(32)
         .map(|job| {
             let path = output_path(job, &site);
             if let (Some(previous), Some(changed)) = (&previous, &changed)
