@@ -66,6 +66,7 @@ impl PackedBodyWords {
 
 const WRITING: &str = "writing to memory cannot fail";
 const READING: &str = "written by pack_body_words";
+const PUSHED: &str = "written by EncodedPages::push";
 
 fn encode_locs(encoder: &mut minicbor::Encoder<&mut Vec<u8>>, locs: &[i32]) {
     encoder.array(locs.len() as u64).expect(WRITING);
@@ -130,21 +131,12 @@ struct EncodedPages {
 impl EncodedPages {
     fn push(&mut self, page_number: usize, locs: &[i32], meta_locs: &[i32]) {
         let mut encoder = minicbor::Encoder::new(&mut self.bytes);
-        let written = (|| {
-            encoder
-                .array(3)?
-                .u64((page_number - self.last_page) as u64)?
-                .array(locs.len() as u64)?;
-            for loc in locs {
-                encoder.i32(*loc)?;
-            }
-            encoder.array(meta_locs.len() as u64)?;
-            for loc in meta_locs {
-                encoder.i32(*loc)?;
-            }
-            Ok::<_, minicbor::encode::Error<std::convert::Infallible>>(())
-        })();
-        written.expect("writing to memory cannot fail");
+        encoder
+            .array(3)
+            .and_then(|e| e.u64((page_number - self.last_page) as u64))
+            .expect(WRITING);
+        encode_locs(&mut encoder, locs);
+        encode_locs(&mut encoder, meta_locs);
         self.count += 1;
         self.last_page = page_number;
     }
@@ -161,13 +153,13 @@ impl EncodedPages {
             return;
         }
         let mut decoder = minicbor::Decoder::new(&next.bytes);
-        decoder.array().expect("written by EncodedPages::push");
-        let first_page = decoder.u64().expect("written by EncodedPages::push") as usize;
+        decoder.array().expect(PUSHED);
+        let first_page = decoder.u64().expect(PUSHED) as usize;
         let rest = decoder.position();
         minicbor::Encoder::new(&mut self.bytes)
             .array(3)
             .and_then(|e| e.u64((first_page - self.last_page) as u64))
-            .expect("writing to memory cannot fail");
+            .expect(WRITING);
         self.bytes.extend_from_slice(&next.bytes[rest..]);
         self.count += next.count;
         self.last_page = next.last_page;
@@ -176,7 +168,7 @@ impl EncodedPages {
     fn encode_into(&self, encoder: &mut minicbor::Encoder<&mut Vec<u8>>) {
         encoder
             .array(self.count as u64)
-            .expect("writing to memory cannot fail");
+            .expect(WRITING);
         encoder.writer_mut().extend_from_slice(&self.bytes);
     }
 }
@@ -208,6 +200,21 @@ impl EncodedWord {
         };
         list.push(page_number, locs, meta_locs);
         self.size += locs.len() + meta_locs.len() + 1;
+    }
+
+    /// A page's meta positions of forms the page's body does not have.
+    fn push_meta_only(
+        &mut self,
+        page_number: usize,
+        meta_locs: &[i32],
+        variants: Vec<(String, Vec<i32>)>,
+    ) {
+        if !meta_locs.is_empty() {
+            self.push(page_number, &[], meta_locs);
+        }
+        for (form, meta_locs) in variants {
+            self.push_variant(&form, page_number, &[], &meta_locs);
+        }
     }
 
     fn append(&mut self, next: EncodedWord) {
@@ -257,6 +264,18 @@ impl IndexedRun {
     }
 }
 
+/// kaca patch: writes a word as the derived encoding of a `PackedWord`
+/// would (its pages already encoded by [`EncodedPages`]).
+fn encoded_word_into(encoder: &mut minicbor::Encoder<&mut Vec<u8>>, word: &str, encoded: &EncodedWord) {
+    encoder.array(3).and_then(|e| e.str(word)).expect(WRITING);
+    encoded.pages.encode_into(encoder);
+    encoder.array(encoded.variants.len() as u64).expect(WRITING);
+    for (form, list) in &encoded.variants {
+        encoder.array(2).and_then(|e| e.str(form)).expect(WRITING);
+        list.encode_into(encoder);
+    }
+}
+
 /// kaca patch: a page's meta words, packed: the positions of the plain
 /// form (empty when there are none) and of each form with diacritics, in
 /// order of form.
@@ -284,7 +303,6 @@ pub async fn build_indexes(
             - Sort the `pages` array and output the page numbers to `alternate_sorts`
     */
 
-    let mut word_map: HashMap<String, EncodedWord> = HashMap::new();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -428,19 +446,12 @@ pub async fn build_indexes(
                     };
                     encoded.push_variant(form, page_number, &variant_locs, &meta_locs);
                 }
-                for (form, meta_locs) in meta_variants {
-                    encoded.push_variant(&form, page_number, &[], &meta_locs);
-                }
+                encoded.push_meta_only(page_number, &[], meta_variants);
             }
             // Words only in the meta fields.
             for (word, (meta_locs, meta_variants)) in meta_words {
-                let encoded = run.word(&word);
-                if !meta_locs.is_empty() {
-                    encoded.push(page_number, &[], &meta_locs);
-                }
-                for (form, meta_locs) in meta_variants {
-                    encoded.push_variant(&form, page_number, &[], &meta_locs);
-                }
+                run.word(&word)
+                    .push_meta_only(page_number, &meta_locs, meta_variants);
             }
 
             // Collect filter entries for this page
@@ -464,11 +475,10 @@ pub async fn build_indexes(
         .reduce(IndexedRun::default, IndexedRun::append);
 
     let IndexedRun {
-        word_map: mut merged_words,
+        word_map,
         filter_entries,
         encoded_pages,
     } = run;
-    std::mem::swap(&mut word_map, &mut merged_words);
 
     // Merge filter entries using or_default for cleaner code
     for (filter, value, page_number) in filter_entries {
@@ -643,23 +653,9 @@ pub async fn build_indexes(
             encoder
                 .array(1)
                 .and_then(|e| e.array(chunk.len() as u64))
-                .expect("writing to memory cannot fail");
+                .expect(WRITING);
             for (word, encoded) in &chunk {
-                encoder
-                    .array(3)
-                    .and_then(|e| e.str(word))
-                    .expect("writing to memory cannot fail");
-                encoded.pages.encode_into(&mut encoder);
-                encoder
-                    .array(encoded.variants.len() as u64)
-                    .expect("writing to memory cannot fail");
-                for (form, list) in &encoded.variants {
-                    encoder
-                        .array(2)
-                        .and_then(|e| e.str(form))
-                        .expect("writing to memory cannot fail");
-                    list.encode_into(&mut encoder);
-                }
+                encoded_word_into(&mut encoder, word, encoded);
             }
 
             let hash = format!("{}_{}", language, full_hash(&word_index));
@@ -886,7 +882,7 @@ fn meta_positions_to_packed(mut positions: Vec<MetaFossickedWord>) -> Vec<i32> {
 
 #[cfg(test)]
 mod tests {
-    use super::index_words::{PackedPage, PackedVariant};
+    use super::index_words::{PackedPage, PackedVariant, WordIndex};
     use super::*;
 
     trait Mock {
@@ -936,6 +932,95 @@ mod tests {
             });
         }
         words
+    }
+
+    /// kaca patch: `EncodedPages` writes, byte for byte, what encoding a
+    /// `WordIndex` of delta-numbered `PackedWord`s writes, also when two
+    /// runs of pages are joined.
+    #[test]
+    fn encoded_words_are_the_derived_encoding() {
+        let pages = |numbers: &[usize]| -> Vec<PackedPage> {
+            numbers
+                .iter()
+                .map(|&n| PackedPage {
+                    page_number: n,
+                    locs: vec![n as i32, -26, 300 + n as i32],
+                    meta_locs: if n % 2 == 0 { vec![-1, 4] } else { vec![] },
+                })
+                .collect()
+        };
+        let words = vec![
+            PackedWord {
+                word: "cafe".into(),
+                pages: pages(&[0, 3, 40, 41, 70_000]),
+                additional_variants: vec![
+                    PackedVariant { form: "café".into(), pages: pages(&[3, 41]) },
+                    PackedVariant { form: "cafè".into(), pages: pages(&[300]) },
+                ],
+            },
+            PackedWord { word: "meta".into(), pages: pages(&[2]), additional_variants: vec![] },
+        ];
+
+        // Built in two runs, split between pages 40 and 41, then joined.
+        let mut encoded: Vec<(String, EncodedWord)> = Vec::new();
+        for word in &words {
+            let mut runs = [EncodedWord::default(), EncodedWord::default()];
+            let run = |n: usize| usize::from(n > 40);
+            for page in &word.pages {
+                runs[run(page.page_number)].push(page.page_number, &page.locs, &page.meta_locs);
+            }
+            for variant in &word.additional_variants {
+                for page in &variant.pages {
+                    runs[run(page.page_number)].push_variant(
+                        &variant.form,
+                        page.page_number,
+                        &page.locs,
+                        &page.meta_locs,
+                    );
+                }
+            }
+            let [mut first, second] = runs;
+            first.append(second);
+            encoded.push((word.word.clone(), first));
+        }
+        let mut written: Vec<u8> = Vec::new();
+        let mut encoder = minicbor::Encoder::new(&mut written);
+        encoder.array(1).and_then(|e| e.array(encoded.len() as u64)).expect(WRITING);
+        for (word, encoded) in &encoded {
+            encoded_word_into(&mut encoder, word, encoded);
+        }
+
+        let delta = |pages: &[PackedPage]| -> Vec<PackedPage> {
+            let mut last = 0;
+            pages
+                .iter()
+                .map(|p| {
+                    let page = PackedPage { page_number: p.page_number - last, ..p.clone() };
+                    last = p.page_number;
+                    page
+                })
+                .collect()
+        };
+        let derived_words: Vec<PackedWord> = words
+            .iter()
+            .map(|w| PackedWord {
+                word: w.word.clone(),
+                pages: delta(&w.pages),
+                additional_variants: w
+                    .additional_variants
+                    .iter()
+                    .map(|v| PackedVariant { form: v.form.clone(), pages: delta(&v.pages) })
+                    .collect(),
+            })
+            .collect();
+        let mut derived: Vec<u8> = Vec::new();
+        minicbor::encode::<WordIndex, &mut Vec<u8>>(WordIndex { words: derived_words }, &mut derived)
+            .expect(WRITING);
+        assert_eq!(written, derived);
+        // And the index chunks are sized as before.
+        for (encoded, word) in encoded.iter().zip(&words) {
+            assert_eq!(encoded.size(), word.size());
+        }
     }
 
     #[test]
