@@ -385,10 +385,13 @@ pub fn protect(
             // A series' total counts only the rows that have a period: it
             // is the sum of its periods, not the plain total (rows without
             // one would be that difference).
-            if query.period.is_some()
-                && marginal.iter().all(Option::is_none)
-                && !table.rows.is_empty()
-            {
+            if query.period.is_some() && marginal.iter().all(Option::is_none) {
+                if table.rows.is_empty() {
+                    // No period at all: the total is 0, which tells
+                    // nothing, and has no key of its own (the plain
+                    // total's would make the guard read 0 for it).
+                    continue;
+                }
                 key.insert(
                     names[0].clone(),
                     format!("{}{}", suppression::SET, table.rows.join("|")),

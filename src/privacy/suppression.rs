@@ -61,19 +61,15 @@ pub type Domains = BTreeMap<String, BTreeSet<String>>;
 /// less the districts shown. Such a cell that a reader can work out to a
 /// small number (1 to k−1) has shown cells hidden until they cannot.
 pub fn decide(cells: &[Cell], k: u64, domains: &Domains) -> BTreeMap<Key, Reason> {
-    let mut persons: BTreeMap<Key, u64> = BTreeMap::new();
-    for cell in cells {
-        persons.insert(cell.key.clone(), cell.persons);
-    }
+    let System {
+        published: persons,
+        counts,
+        relations,
+    } = System::of(cells, domains);
     let mut suppressed: BTreeMap<Key, Reason> = persons
         .iter()
         .filter(|(_, n)| **n > 0 && **n < k)
         .map(|(key, _)| (key.clone(), Reason::Primary))
-        .collect();
-    let relations = relations(&persons, domains);
-    let counts: BTreeMap<Key, f64> = cells
-        .iter()
-        .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
         .collect();
     // Each round hides one more cell; the number of cells bounds the rounds.
     for _ in 0..=persons.len() {
@@ -509,8 +505,22 @@ struct System {
 
 impl System {
     fn of(cells: &[Cell], domains: &Domains) -> System {
-        let published: BTreeMap<Key, u64> =
-            cells.iter().map(|c| (c.key.clone(), c.persons)).collect();
+        // Cells with one key are one number shown twice. Two different
+        // numbers under one key would be a bug in how keys are made; the
+        // smaller non-zero one is kept so that a small group is hidden
+        // all the same.
+        let mut published: BTreeMap<Key, u64> = BTreeMap::new();
+        for cell in cells {
+            let persons = published.entry(cell.key.clone()).or_insert(cell.persons);
+            debug_assert_eq!(
+                *persons, cell.persons,
+                "two numbers under one key: {:?}",
+                cell.key
+            );
+            if *persons == 0 || (cell.persons != 0 && cell.persons < *persons) {
+                *persons = cell.persons;
+            }
+        }
         let counts = cells
             .iter()
             .filter_map(|c| c.count.map(|n| (c.key.clone(), n)))
