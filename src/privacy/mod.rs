@@ -267,11 +267,9 @@ pub fn protect(
                     base.insert(field.clone(), values[0].clone());
                 }
                 Condition::OneOf { field, values } if !values.is_empty() => {
-                    let mut members = values.clone();
-                    members.sort();
                     base.insert(
                         field.clone(),
-                        format!("{}{}", suppression::SET, members.join("|")),
+                        suppression::set_value(values.iter().map(String::as_str)),
                     );
                 }
                 Condition::Range { field, min, max } => {
@@ -306,7 +304,7 @@ pub fn protect(
                     } else {
                         base.insert(
                             field.clone(),
-                            format!("{}{}", suppression::SET, members.join("|")),
+                            suppression::set_value(members.iter().map(String::as_str)),
                         );
                     }
                 }
@@ -394,7 +392,7 @@ pub fn protect(
                 }
                 key.insert(
                     names[0].clone(),
-                    format!("{}{}", suppression::SET, table.rows.join("|")),
+                    suppression::set_value(table.rows.iter().map(String::as_str)),
                 );
             }
             let persons_here = persons.get(&marginal).copied().unwrap_or(0);
@@ -462,19 +460,19 @@ pub fn protect(
         let found = [
             (
                 leaks.narrowed,
-                "a hidden small number of",
+                format!("a hidden number (fewer than {k}) of"),
                 "could still be narrowed down from the published ones",
                 "publish fewer breakdowns of this data, or coarser ones (age bands, not ages); please report it if the tables are few",
             ),
             (
                 leaks.disclosed,
-                "a number not shown (fewer than the minimum) of",
+                format!("a number not shown (fewer than {k}) of"),
                 "could be worked out from the published ones",
                 "publish fewer breakdowns of this data, or show that group too so it can be hidden; please report it if the numbers are few",
             ),
             (
                 leaks.recoverable,
-                "a hidden number of",
+                "a hidden number of".to_string(),
                 "could still be worked out",
                 "this is a bug in kaca; please report it with the data/stats files",
             ),

@@ -32,6 +32,15 @@ pub struct Cell {
 /// several): `∪40-59|60+`. Such a cell is the sum of its members' cells.
 pub const SET: char = '∪';
 
+/// A set of values as a key's value: members sorted, each once, so that
+/// the same set makes the same key wherever it is written.
+pub fn set_value<'a>(members: impl IntoIterator<Item = &'a str>) -> String {
+    let mut members: Vec<&str> = members.into_iter().collect();
+    members.sort_unstable();
+    members.dedup();
+    format!("{SET}{}", members.join("|"))
+}
+
 /// The members of a set value, or `None` for a plain value.
 fn set_members(value: &str) -> Option<Vec<&str>> {
     value
@@ -73,8 +82,9 @@ pub fn decide(cells: &[Cell], k: u64, domains: &Domains) -> BTreeMap<Key, Reason
         .collect();
     // Each round hides one more cell; the number of cells bounds the rounds.
     for _ in 0..=persons.len() {
+        let determined = determined_unknowns(&persons, &suppressed, &relations);
         // First: no hidden cell follows exactly from the equations.
-        if let Some(exposed) = first_recoverable(&persons, &suppressed, &relations) {
+        if let Some(exposed) = first_recoverable(&suppressed, &determined) {
             match complement_for(&exposed, &persons, &suppressed, &relations, None) {
                 Some(extra) => {
                     suppressed.insert(extra, Reason::Complementary);
@@ -86,9 +96,9 @@ pub fn decide(cells: &[Cell], k: u64, domains: &Domains) -> BTreeMap<Key, Reason
         // Then: no hidden small count can be narrowed below its marker's
         // range using the equations and what the markers say, and no
         // cell that is not shown can be worked out to a small number.
-        let Some(narrowed) = first_narrowed(&counts, &suppressed, &relations, k)
-            .or_else(|| first_disclosed(&persons, &counts, &suppressed, &relations, k))
-        else {
+        let Some(narrowed) = first_narrowed(&counts, &suppressed, &relations, k).or_else(|| {
+            first_disclosed(&persons, &counts, &suppressed, &relations, &determined, k)
+        }) else {
             break;
         };
         let audit = Audit { counts: &counts, k };
@@ -239,21 +249,23 @@ fn first_disclosed(
     counts: &BTreeMap<Key, f64>,
     suppressed: &BTreeMap<Key, Reason>,
     relations: &[Relation],
+    determined: &BTreeSet<Key>,
     k: u64,
 ) -> Option<Key> {
     let kf = k as f64;
     // Only a cell the equations determine can be worked out (a linear
     // program for every unshown cell would cost seconds on a small site);
     // its value is then what the reader computes.
-    determined_unknowns(published, suppressed, relations)
-        .into_iter()
-        .filter(|key| !published.contains_key(key))
+    determined
+        .iter()
+        .filter(|key| !published.contains_key(*key))
         .find(
             |key| match reader_range(counts, suppressed, relations, k, key) {
                 Some((low, high)) => high - low < 1.0 - 1e-6 && low > 0.5 && high < kf - 0.5,
                 None => false,
             },
         )
+        .cloned()
 }
 
 /// Whether a hidden small count is protected: a reader cannot pin it to
@@ -323,6 +335,9 @@ fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation>
                     .map(String::as_str)
                     .filter(|v| !members.contains(v))
                     .collect();
+                // Kept when the parent is not shown either: through other
+                // equations it may still be worked out, and then so is
+                // the complement.
                 if !rest.is_empty() {
                     let mut parent = key.clone();
                     parent.remove(field);
@@ -330,7 +345,7 @@ fn relations(published: &BTreeMap<Key, u64>, domains: &Domains) -> Vec<Relation>
                     let name = if rest.len() == 1 {
                         rest[0].to_string()
                     } else {
-                        format!("{SET}{}", rest.join("|"))
+                        set_value(rest.iter().copied())
                     };
                     complement.insert(field.clone(), name);
                     out.push(Relation {
@@ -555,6 +570,7 @@ pub fn leaks(
     domains: &Domains,
 ) -> Leaks {
     let system = System::of(cells, domains);
+    let determined = determined_unknowns(&system.published, suppressed, &system.relations);
     Leaks {
         narrowed: first_narrowed(&system.counts, suppressed, &system.relations, k),
         disclosed: first_disclosed(
@@ -562,22 +578,36 @@ pub fn leaks(
             &system.counts,
             suppressed,
             &system.relations,
+            &determined,
             k,
         ),
-        recoverable: first_recoverable(&system.published, suppressed, &system.relations),
+        recoverable: first_recoverable(suppressed, &determined),
     }
 }
 
 fn first_recoverable(
+    suppressed: &BTreeMap<Key, Reason>,
+    determined: &BTreeSet<Key>,
+) -> Option<Key> {
+    suppressed
+        .keys()
+        .find(|key| determined.contains(*key))
+        .cloned()
+}
+
+/// The unknowns (hidden cells, unshown ones), and the positions among them
+/// of those the equations determine.
+fn solve_unknowns(
     published: &BTreeMap<Key, u64>,
     suppressed: &BTreeMap<Key, Reason>,
     relations: &[Relation],
-) -> Option<Key> {
-    let determined = determined_unknowns(published, suppressed, relations);
-    suppressed
-        .keys()
-        .find(|key| determined.contains(key))
-        .cloned()
+) -> (Vec<Key>, std::collections::HashSet<usize>) {
+    let unknown = unknowns(published, suppressed, relations);
+    let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    let rows = equations(published, suppressed, relations, &index);
+    let (reduced, pivots) = reduce(rows, unknown.len());
+    let determined = all_determined(&reduced, &pivots);
+    (unknown, determined)
 }
 
 /// The unknowns (hidden cells, unshown ones) that the equations determine.
@@ -586,11 +616,7 @@ fn determined_unknowns(
     suppressed: &BTreeMap<Key, Reason>,
     relations: &[Relation],
 ) -> BTreeSet<Key> {
-    let unknown = unknowns(published, suppressed, relations);
-    let index: HashMap<&Key, usize> = unknown.iter().enumerate().map(|(i, k)| (k, i)).collect();
-    let rows = equations(published, suppressed, relations, &index);
-    let (reduced, pivots) = reduce(rows, unknown.len());
-    let determined = all_determined(&reduced, &pivots);
+    let (unknown, determined) = solve_unknowns(published, suppressed, relations);
     unknown
         .into_iter()
         .enumerate()
@@ -606,7 +632,8 @@ fn is_determined(
     relations: &[Relation],
     target: &Key,
 ) -> bool {
-    determined_unknowns(published, suppressed, relations).contains(target)
+    let (unknown, determined) = solve_unknowns(published, suppressed, relations);
+    determined.iter().any(|&i| unknown[i] == *target)
 }
 
 /// Another cell to hide so that `exposed` is no longer determined. The

@@ -55,7 +55,8 @@ impl ExactSum {
 
     /// The exact sum, rounded to the nearest `f64` (ties to even).
     pub fn value(&self) -> f64 {
-        if self.special != 0.0 || self.special.is_nan() {
+        // NaN is not equal to zero either.
+        if self.special != 0.0 {
             return self.special;
         }
         let Some((&largest, below)) = self.partials.split_last() else {
