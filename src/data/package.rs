@@ -13,7 +13,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean, line_c
 pub const DATA_DIR: &str = "data";
 pub const PACKAGE_FILE: &str = "datapackage.json";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Package {
     pub name: Option<String>,
     pub title: Option<String>,
@@ -23,7 +23,7 @@ pub struct Package {
     pub raw: Map<String, Value>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     pub name: String,
     /// Relative to `data/`, with `/`.
@@ -56,7 +56,7 @@ impl Resource {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ForeignKey {
     pub fields: Vec<String>,
     /// The resource referred to; the resource itself when empty.
@@ -64,7 +64,7 @@ pub struct ForeignKey {
     pub reference_fields: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dialect {
     pub delimiter: u8,
     pub quote: u8,
@@ -856,7 +856,12 @@ fn read_schema(
                     "pattern" => {
                         let pattern = json_text(value);
                         match regex::Regex::new(&format!("^(?:{pattern})$")) {
-                            Ok(regex) => constraints.pattern = Some((pattern, regex)),
+                            Ok(regex) => {
+                                constraints.pattern = Some(crate::data::schema::Pattern {
+                                    written: pattern,
+                                    regex,
+                                })
+                            }
                             Err(error) => diagnostics.push(Diagnostic::error(
                                 field_at("pattern"),
                                 format!("resource `{resource}`, field `{name}`: the pattern is not a valid regular expression: {error}"),

@@ -196,7 +196,21 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+/// A field's `pattern` constraint: as written, and compiled to match a
+/// whole value. Two are equal when written alike.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub written: String,
+    pub regex: Regex,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.written == other.written
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {
     pub required: bool,
     pub unique: bool,
@@ -204,13 +218,13 @@ pub struct Constraints {
     pub allowed: Option<Vec<String>>,
     pub minimum: Option<String>,
     pub maximum: Option<String>,
-    pub pattern: Option<(String, Regex)>,
+    pub pattern: Option<Pattern>,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
 }
 
 /// How one field's text is read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub name: String,
     pub field_type: FieldType,
@@ -435,7 +449,10 @@ impl Field {
                 message: format!("is above the maximum {maximum}"),
             });
         }
-        if let Some((pattern, regex)) = &constraints.pattern
+        if let Some(Pattern {
+            written: pattern,
+            regex,
+        }) = &constraints.pattern
             && !regex.is_match(text)
         {
             return Err(Broken {

@@ -205,7 +205,7 @@ pub fn records(site: &Site, shown: &BTreeMap<String, BTreeSet<String>>) -> Vec<V
 
 /// The two files, JSON for programs and CSV for spreadsheets.
 pub fn files(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
-    if site.statistics.figures.is_empty() && site.statistics.tables.is_empty() {
+    if !site.statistics.has_figures_or_tables() {
         return Vec::new();
     }
     let shown = shown_on(rendered, &site.config.base_path);

@@ -131,7 +131,10 @@ pub(crate) fn dataset_value(shared: &Arc<Shared>, resource: &Resource, lang: &st
             if let Some(max) = &constraints.maximum {
                 rules.push(format!("maximum: {max}"));
             }
-            if let Some((pattern, _)) = &constraints.pattern {
+            if let Some(crate::data::schema::Pattern {
+                written: pattern, ..
+            }) = &constraints.pattern
+            {
                 rules.push(format!("pattern: {pattern}"));
             }
             context! {

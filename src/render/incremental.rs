@@ -215,13 +215,11 @@ pub(super) fn changed(before_site: &Site, now_site: &Site) -> FxHashSet<Read> {
     let mut changed = FxHashSet::default();
     // Statistics and the data package as the templates see them (their
     // values, declarations, hidden cells, resources' facts and schemas).
-    let data = |site: &Site| format!("{:?}\n{:?}", site.statistics, site.package);
-    if data(before_site) != data(now_site) {
+    if before_site.statistics != now_site.statistics || before_site.package != now_site.package {
         changed.insert(Read::Statistics);
         let pages_with_statistics = |site: &Site| -> FxHashSet<String> {
-            let figures = site.statistics.figures.iter().map(|f| &f.decl.origin.page);
-            let tables = site.statistics.tables.iter().map(|t| &t.decl.origin.page);
-            figures.chain(tables).flatten().cloned().collect()
+            let pages = site.statistics.declaring_pages();
+            pages.flatten().map(str::to_string).collect()
         };
         let (had, has) = (
             pages_with_statistics(before_site),

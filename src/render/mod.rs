@@ -850,7 +850,7 @@ fn check_templates(site: &Site, env: &Environment<'static>, diagnostics: &mut Di
         |name: &str| env.get_template(name).is_ok() || site.theme.templates.contains_key(name);
     // Pages for data and statistics exist only when the site has them.
     let mut required: Vec<&str> = REQUIRED_TEMPLATES.to_vec();
-    if has_statistics(site) {
+    if site.statistics.has_figures_or_tables() {
         required.push("figures.html");
     }
     if site
@@ -950,7 +950,7 @@ fn plan(site: &Site) -> Vec<Job> {
             }));
         }
     }
-    if has_statistics(site) {
+    if site.statistics.has_figures_or_tables() {
         jobs.extend((0..site.config.languages.len()).map(Job::Figures));
     }
     if let Some(package) = &site.package
@@ -1012,10 +1012,6 @@ fn output_path(job: &Job, site: &Site) -> String {
         Job::Search(language) => format!("{}{SEARCH_PAGE}index.html", prefix(language)),
         Job::NotFound => "404.html".to_string(),
     }
-}
-
-fn has_statistics(site: &Site) -> bool {
-    !site.statistics.figures.is_empty() || !site.statistics.tables.is_empty()
 }
 
 /// Template, line, message.
@@ -1278,7 +1274,7 @@ fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
         }),
         privacy_url => privacy_url(shared, lang),
         privacy => privacy_rules(shared, lang),
-        figures_url => has_statistics(&shared.site).then(|| {
+        figures_url => shared.site.statistics.has_figures_or_tables().then(|| {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
             shared.url(&format!("{prefix}{FIGURES_PAGE}"))
         }),

@@ -510,15 +510,7 @@ pub(crate) fn page_statistics(shared: &Arc<Shared>, key: &str, lang: &str) -> Va
     let on_page = |page: &Option<String>| page.as_deref() == Some(key);
     // A page without statistics of its own (most announcements) is not
     // rendered again after every data edit.
-    let any = statistics
-        .figures
-        .iter()
-        .any(|f| on_page(&f.decl.origin.page))
-        || statistics
-            .tables
-            .iter()
-            .any(|t| on_page(&t.decl.origin.page));
-    if any {
+    if statistics.declaring_pages().any(|page| page == Some(key)) {
         super::incremental::read_statistics();
     } else {
         super::incremental::read_no_statistics_on(key);
@@ -571,21 +563,16 @@ pub(crate) fn page_statistics(shared: &Arc<Shared>, key: &str, lang: &str) -> Va
 /// the figure register page.
 pub(crate) fn register(shared: &Arc<Shared>, lang: &str) -> Value {
     let statistics = &shared.site.statistics;
-    let mut keys: Vec<Option<String>> = Vec::new();
-    for page in statistics
-        .figures
-        .iter()
-        .map(|f| &f.decl.origin.page)
-        .chain(statistics.tables.iter().map(|t| &t.decl.origin.page))
-    {
-        if !keys.contains(page) {
-            keys.push(page.clone());
+    let mut keys: Vec<Option<&str>> = Vec::new();
+    for page in statistics.declaring_pages() {
+        if !keys.contains(&page) {
+            keys.push(page);
         }
     }
     let groups: Vec<Value> = keys
         .iter()
-        .map(|key| {
-            let page = key.as_deref().and_then(|k| {
+        .map(|&key| {
+            let page = key.and_then(|k| {
                 let content = &shared.site.content;
                 let config = &shared.site.config;
                 match content.resolve(k, lang, config) {
@@ -599,13 +586,13 @@ pub(crate) fn register(shared: &Arc<Shared>, lang: &str) -> Value {
             let figures: Vec<Value> = statistics
                 .figures
                 .iter()
-                .filter(|f| &f.decl.origin.page == key)
+                .filter(|f| f.decl.origin.page.as_deref() == key)
                 .map(|f| figure_value(shared, f, lang))
                 .collect();
             let tables: Vec<Value> = statistics
                 .tables
                 .iter()
-                .filter(|t| &t.decl.origin.page == key)
+                .filter(|t| t.decl.origin.page.as_deref() == key)
                 .map(|t| table_value(shared, t, lang))
                 .collect();
             context! { page => page, figures => figures, tables => tables }

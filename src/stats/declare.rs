@@ -77,7 +77,7 @@ impl Measure {
 }
 
 /// One condition of a filter, on one field.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Condition {
     /// The value is one of these (canonical text).
@@ -91,7 +91,7 @@ pub enum Condition {
 }
 
 /// Which rows, and what to compute of them.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct Query {
     pub resource: String,
     pub measure: Measure,
@@ -131,7 +131,7 @@ pub enum ChartKind {
     Line,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct Source {
     pub publication: String,
     pub date: String,
@@ -140,7 +140,7 @@ pub struct Source {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
     Computed(Query),
     Reported {
@@ -155,7 +155,7 @@ pub enum Kind {
 }
 
 /// Where a declaration is written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Origin {
     pub file: PathBuf,
     pub line: usize,
@@ -165,13 +165,13 @@ pub struct Origin {
 
 /// A figure shown against a target as a progress bar (realisation against
 /// a quota, coverage against a goal): the ids of the two figures.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct Progress {
     pub value: String,
     pub target: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FigureDecl {
     pub id: String,
     /// Set for `[[progress]]`: the value is the percentage of the target.
@@ -187,7 +187,7 @@ pub struct FigureDecl {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableDecl {
     pub id: String,
     pub label: Labels,
@@ -201,7 +201,7 @@ pub struct TableDecl {
     pub is_series: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CheckDecl {
     pub id: String,
     pub label: Labels,

@@ -21,7 +21,7 @@ use declare::{
 };
 
 /// What was read of one resource.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct ResourceFacts {
     pub rows: u64,
     pub bytes: u64,
@@ -34,7 +34,7 @@ pub struct ResourceFacts {
     pub domains: BTreeMap<String, BTreeSet<String>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FigureResult {
     pub decl: FigureDecl,
     /// `None` when there is nothing to compute it of (a mean of no rows).
@@ -46,7 +46,7 @@ pub struct FigureResult {
     pub hidden: Option<crate::privacy::suppression::Reason>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct Reconciliation {
     pub computed_id: String,
     pub computed: f64,
@@ -55,7 +55,7 @@ pub struct Reconciliation {
     pub agrees: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableResult {
     pub decl: TableDecl,
     /// Row keys (canonical values of the first `by` field, or periods).
@@ -77,7 +77,7 @@ impl TableResult {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     pub decl: declare::CheckDecl,
     pub passed: bool,
@@ -85,7 +85,7 @@ pub struct CheckResult {
     pub explained: String,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Statistics {
     pub figures: Vec<FigureResult>,
     pub tables: Vec<TableResult>,
@@ -100,6 +100,20 @@ impl Statistics {
 
     pub fn table(&self, id: &str) -> Option<&TableResult> {
         self.tables.iter().find(|t| t.decl.id == id)
+    }
+
+    /// Whether any figure or table is declared: the site then has a figure
+    /// register and links to it.
+    pub fn has_figures_or_tables(&self) -> bool {
+        !self.figures.is_empty() || !self.tables.is_empty()
+    }
+
+    /// The page each figure and then each table was declared for (`None`:
+    /// a file not tied to a page), in declaration order, repeats included.
+    pub fn declaring_pages(&self) -> impl Iterator<Item = Option<&str>> {
+        let figures = self.figures.iter().map(|f| f.decl.origin.page.as_deref());
+        let tables = self.tables.iter().map(|t| t.decl.origin.page.as_deref());
+        figures.chain(tables)
     }
 }
 
@@ -206,14 +220,25 @@ impl Accumulator {
                     self.values.push(v);
                 }
             }
-            _ => {
+            Measure::Min => {
                 if let Some(v) = cell.as_f64() {
-                    self.measured += 1;
-                    self.sum.add(v);
                     self.min = Some(self.min.map_or(v, |m| m.min(v)));
+                }
+            }
+            Measure::Max => {
+                if let Some(v) = cell.as_f64() {
                     self.max = Some(self.max.map_or(v, |m| m.max(v)));
                 }
             }
+            // The exact sum costs more than the rest: only the measures
+            // that read it feed it.
+            Measure::Sum | Measure::Mean => {
+                if let Some(v) = cell.as_f64() {
+                    self.measured += 1;
+                    self.sum.add(v);
+                }
+            }
+            Measure::Count | Measure::Share => {}
         }
     }
 
@@ -332,7 +357,59 @@ struct Running {
 struct PersonCounts {
     id: Option<usize>,
     counts: FxHashMap<[u32; 2], Persons>,
-    ids: FxHashMap<Box<str>, u32>,
+    ids: IdCodes,
+}
+
+/// The identifiers seen in a scan, each given a small code the first time:
+/// a row costs a lookup of borrowed text or of a number, not a copy.
+#[derive(Default)]
+struct IdCodes {
+    texts: FxHashMap<Box<str>, u32>,
+    integers: FxHashMap<i64, u32>,
+}
+
+impl IdCodes {
+    fn next(&self) -> u32 {
+        u32::try_from(self.texts.len() + self.integers.len())
+            .expect("fewer than four billion persons")
+    }
+
+    /// A row without an identifier gets the code of the empty one: such
+    /// rows count as one person, which can only hide more.
+    fn code(&mut self, cell: &Cell<'_>) -> u32 {
+        let next = self.next();
+        match *cell {
+            Cell::Integer(i) => *self.integers.entry(i).or_insert(next),
+            Cell::Text(text) => match self.texts.get(text) {
+                Some(&code) => code,
+                None => {
+                    self.texts.insert(text.into(), next);
+                    next
+                }
+            },
+            _ => self.text_code(cell.canonical().into_boxed_str()),
+        }
+    }
+
+    fn text_code(&mut self, text: Box<str>) -> u32 {
+        let next = self.next();
+        *self.texts.entry(text).or_insert(next)
+    }
+
+    /// Gives every identifier of `later` a code here (the one it has, or a
+    /// new one), as a table from `later`'s codes to these: the same person
+    /// may appear in both.
+    fn adopt(&mut self, later: IdCodes) -> Vec<u32> {
+        let mut table = vec![0; later.texts.len() + later.integers.len()];
+        for (text, code) in later.texts {
+            table[code as usize] = self.text_code(text);
+        }
+        for (integer, code) in later.integers {
+            let next = self.next();
+            table[code as usize] = *self.integers.entry(integer).or_insert(next);
+        }
+        table
+    }
 }
 
 /// In a person count's key: every value of that `by` field.
@@ -383,7 +460,8 @@ impl KeyCodes {
                 self.texts.insert(text.into(), code);
                 return code;
             }
-            (Cell::Missing, None) => Some((0, 0)),
+            // Without a period or with one, a missing value is named "".
+            (Cell::Missing, _) => Some((0, 0)),
             (Cell::Integer(i), None) => Some((1, i)),
             (Cell::Number(n), None) => Some((2, n.to_bits() as i64)),
             (Cell::Boolean(b), None) => Some((3, i64::from(b))),
@@ -502,7 +580,7 @@ impl Running {
                     .iter()
                     .position(|f| f.role == crate::data::schema::Role::Identifier),
                 counts: FxHashMap::default(),
-                ids: FxHashMap::default(),
+                ids: IdCodes::default(),
             }),
         }
     }
@@ -529,15 +607,7 @@ impl Running {
             }
         }
         if let Some(persons) = &mut self.persons {
-            let id = match persons.id.map(|i| &row.cells[i]) {
-                Some(cell) => {
-                    let text = cell.canonical();
-                    let next =
-                        u32::try_from(persons.ids.len()).expect("fewer than four billion persons");
-                    Some(*persons.ids.entry(text.into_boxed_str()).or_insert(next))
-                }
-                _ => None,
-            };
+            let id = persons.id.map(|i| persons.ids.code(&row.cells[i]));
             let counted_by_id = persons.id.is_some();
             // The cell itself and each total it counts towards.
             let width = self.by.len();
@@ -599,18 +669,7 @@ impl Running {
             }
         }
         if let (Some(ours), Some(theirs)) = (&mut self.persons, later.persons) {
-            // Identifiers by value: the same person may appear in both.
-            let mut ids: Vec<(u32, Box<str>)> =
-                theirs.ids.into_iter().map(|(t, c)| (c, t)).collect();
-            ids.sort_unstable_by_key(|(code, _)| *code);
-            let id_table: Vec<u32> = ids
-                .into_iter()
-                .map(|(_, text)| {
-                    let next =
-                        u32::try_from(ours.ids.len()).expect("fewer than four billion persons");
-                    *ours.ids.entry(text).or_insert(next)
-                })
-                .collect();
+            let id_table = ours.ids.adopt(theirs.ids);
             for (key, counted) in theirs.counts {
                 let slot = ours.counts.entry(translate(key));
                 match (slot, counted) {
@@ -704,7 +763,42 @@ struct Domain {
     name: String,
     index: usize,
     period: Option<Period>,
-    values: FxHashSet<String>,
+    /// As codes, so that a row costs a lookup and no copy; `None` once
+    /// there are more than [`DOMAIN_LIMIT`] values.
+    values: Option<KeyCodes>,
+}
+
+impl Domain {
+    fn add(&mut self, cell: &Cell<'_>) {
+        let Some(codes) = &mut self.values else {
+            return;
+        };
+        let known = codes.names.len();
+        codes.code(cell, self.period);
+        if codes.names.len() > known {
+            self.check_limit();
+        }
+    }
+
+    fn append(&mut self, later: Domain) {
+        match (&mut self.values, later.values) {
+            (Some(ours), Some(theirs)) => {
+                ours.adopt(&theirs);
+                self.check_limit();
+            }
+            _ => self.values = None,
+        }
+    }
+
+    /// Names may repeat across codes: only distinct ones count.
+    fn check_limit(&mut self) {
+        if let Some(codes) = &self.values
+            && codes.names.len() > DOMAIN_LIMIT
+            && codes.names.iter().collect::<FxHashSet<_>>().len() > DOMAIN_LIMIT
+        {
+            self.values = None;
+        }
+    }
 }
 
 impl reader::RowSink for PassSink<'_> {
@@ -714,24 +808,9 @@ impl reader::RowSink for PassSink<'_> {
             query.add(row);
         }
         for domain in &mut self.domains {
-            if domain.values.len() > DOMAIN_LIMIT {
-                continue;
-            }
-            let cell = &row.cells[domain.index];
-            match (cell, domain.period) {
-                // Series leave out rows without a period: the value of
-                // the group nobody shows.
-                (_, Some(_)) if cell.is_missing() => {
-                    domain.values.insert(String::new());
-                }
-                (_, Some(period)) => {
-                    domain.values.insert(period_key(cell, period));
-                }
-                (Cell::Text(text), None) if domain.values.contains(*text) => {}
-                (_, None) => {
-                    domain.values.insert(cell.canonical());
-                }
-            }
+            // A series leaves out rows without a period: their value, the
+            // empty one, is the group nobody shows.
+            domain.add(&row.cells[domain.index]);
         }
     }
 
@@ -741,7 +820,7 @@ impl reader::RowSink for PassSink<'_> {
             query.append(more);
         }
         for (domain, more) in self.domains.iter_mut().zip(later.domains) {
-            domain.values.extend(more.values);
+            domain.append(more);
         }
     }
 }
@@ -954,7 +1033,7 @@ pub fn compute_since(
                     name: name.clone(),
                     index: *index,
                     period: *period,
-                    values: FxHashSet::default(),
+                    values: Some(KeyCodes::default()),
                 })
                 .collect(),
             privacy: crate::privacy::DataScan::new(detector, resource),
@@ -1007,8 +1086,9 @@ pub fn compute_since(
             sha256: scan.sha256,
             domains: domains
                 .into_iter()
-                .filter(|domain| domain.values.len() <= DOMAIN_LIMIT)
-                .map(|domain| (domain.name, domain.values.into_iter().collect()))
+                .filter_map(|domain| {
+                    Some((domain.name, domain.values?.names.into_iter().collect()))
+                })
                 .collect(),
         };
         let mut pass = inputs.map(|inputs| Pass {
