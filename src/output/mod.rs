@@ -220,18 +220,22 @@ impl Staging {
             .take_while(|folder| !folder.exists())
             .map(Path::to_path_buf)
             .collect();
-        std::fs::create_dir_all(&parent).map_err(|error| {
-            Diagnostic::error(
+        if let Err(error) = std::fs::create_dir_all(&parent) {
+            remove_empty(&made);
+            return Err(Diagnostic::error(
                 None,
                 format!("cannot create `{}`: {error}", parent.display()),
-            )
-        })?;
+            ));
+        }
         remove_stale_temporaries(&parent, &name);
         let folder = parent.join(format!(".{name}.kaca-tmp-{}", std::process::id()));
         if folder.exists() {
             let _ = std::fs::remove_dir_all(&folder);
         }
-        std::fs::create_dir_all(&folder).map_err(|e| write_error(&folder, e))?;
+        if let Err(error) = std::fs::create_dir_all(&folder) {
+            remove_empty(&made);
+            return Err(write_error(&folder, error));
+        }
         Ok(Staging {
             folder,
             output: output.to_path_buf(),
@@ -272,11 +276,16 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.folder);
-            for folder in &self.made {
-                // Only if empty: something else may have been put there.
-                let _ = std::fs::remove_dir(folder);
-            }
+            remove_empty(&self.made);
         }
+    }
+}
+
+/// Removes the folders a build made to hold its output, innermost first,
+/// each only if empty: something else may have been put there since.
+fn remove_empty(made: &[PathBuf]) {
+    for folder in made {
+        let _ = std::fs::remove_dir(folder);
     }
 }
 
@@ -545,6 +554,20 @@ pub fn check_internal_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A staging folder that cannot be made (here its name is too long
+    /// for the file system, the output's own is not) leaves none of the
+    /// folders made to hold it, and keeps the ones that were there.
+    #[test]
+    fn a_staging_folder_that_cannot_be_made_leaves_no_folders_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ada")).unwrap();
+        let output = dir.path().join("ada/baru/sekali").join("p".repeat(240));
+        let error = Staging::begin(&output).err().expect("the name is too long");
+        assert!(error.message.contains("cannot write"), "{}", error.message);
+        assert!(dir.path().join("ada").is_dir());
+        assert!(!dir.path().join("ada/baru").exists());
+    }
 
     #[test]
     fn refuses_project_root_and_source_folders() {
