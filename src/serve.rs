@@ -653,6 +653,30 @@ fn content_type(path: &Path) -> &'static str {
 mod tests {
     use super::*;
 
+    /// What a save means for the next rebuild: the most that any saved
+    /// file asks for, editors' scratch files left out.
+    #[test]
+    fn saved_files_are_classified_by_what_they_can_change() {
+        let root = Path::new("/situs");
+        let classify = |paths: &[&str]| {
+            let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
+            classify(root, &paths)
+        };
+        use crate::Changed::*;
+        assert_eq!(classify(&["content/pengumuman/a.md"]), Markdown);
+        assert_eq!(classify(&["data/kuota.csv"]), Data);
+        assert_eq!(classify(&["data/stats/kuota.toml"]), Data);
+        assert_eq!(
+            classify(&["content/pengumuman/a.md", "data/kuota.csv"]),
+            Data
+        );
+        assert_eq!(classify(&["content/foto.png"]), Other);
+        assert_eq!(classify(&["themes/kaca/templates/page.html"]), Other);
+        assert_eq!(classify(&["data/kuota.csv", "site.toml"]), Config);
+        assert_eq!(classify(&["data/.#kuota.csv", "content/a.md"]), Markdown);
+        assert_eq!(classify(&["data/kuota.csv~"]), Markdown);
+    }
+
     #[test]
     fn traversal_is_rejected_in_every_spelling() {
         for path in [

@@ -223,9 +223,7 @@ fn data_read_in_chunks_gives_the_same_report() {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaca"));
         command.arg("--root").arg(root).arg("check");
         if chunked {
-            command
-                .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
-                .env("KACA_TEST_CHUNK_RECORDS", "2");
+            common::read_data_in_chunks(&mut command, 2);
         }
         let output = command.output().expect("run kaca check");
         (

@@ -32,22 +32,6 @@ fn clean_build(root: &Path) -> BTreeMap<String, String> {
     tree(&output)
 }
 
-fn assert_same_site(preview: &Path, root: &Path, after: &str) {
-    let got = tree(preview);
-    let want = clean_build(root);
-    let differ: Vec<&String> = want
-        .keys()
-        .chain(got.keys())
-        .filter(|path| got.get(*path) != want.get(*path))
-        .collect();
-    assert!(
-        differ.is_empty(),
-        "after {after}, the preview differs from a clean build in {} files, e.g. {:?}",
-        differ.len(),
-        differ.iter().take(8).collect::<Vec<_>>()
-    );
-}
-
 fn edit(root: &Path, file: &str, change: impl FnOnce(String) -> String) {
     let path = root.join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {file}: {e}"));
@@ -61,7 +45,7 @@ fn edit(root: &Path, file: &str, change: impl FnOnce(String) -> String) {
 struct Preview {
     _dir: tempfile::TempDir,
     root: PathBuf,
-    preview: PathBuf,
+    output: PathBuf,
     options: BuildOptions,
     session: Session,
 }
@@ -70,38 +54,48 @@ impl Preview {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let root = common::copy_example(&dir.path().join("portal"));
-        let preview = dir.path().join("preview");
+        let output = dir.path().join("preview");
         let options = BuildOptions {
-            output: preview.clone(),
+            output: output.clone(),
             ..BuildOptions::new(&root)
         };
         Preview {
             _dir: dir,
             root,
-            preview,
+            output,
             options,
             session: Session::default(),
         }
     }
-}
 
-fn rebuild(options: &BuildOptions, session: &mut Session, changed: Changed) -> kaca::BuildSummary {
-    let outcome = kaca::build_in_session(options, session, changed);
-    assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
-    outcome.summary.expect("a successful build has a summary")
+    /// A preview after its first build, and what that build did.
+    fn started() -> (Self, kaca::BuildSummary) {
+        let mut preview = Preview::new();
+        let first = preview.rebuild(Changed::Config);
+        (preview, first)
+    }
+
+    /// Builds again after `changed`, as `kaca serve` does after a save.
+    fn rebuild(&mut self, changed: Changed) -> kaca::BuildSummary {
+        let outcome = kaca::build_in_session(&self.options, &mut self.session, changed);
+        assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
+        outcome.summary.expect("a successful build has a summary")
+    }
+
+    /// The preview folder holds what a clean build of the same files gives.
+    fn assert_same_as_clean_build(&self, after: &str) {
+        common::assert_same_trees(
+            &clean_build(&self.root),
+            &tree(&self.output),
+            &format!("after {after}, the preview and a clean build"),
+        );
+    }
 }
 
 #[test]
 fn every_kind_of_edit_gives_the_same_site_as_a_clean_build() {
-    let Preview {
-        _dir,
-        root,
-        preview,
-        options,
-        mut session,
-    } = Preview::new();
-    rebuild(&options, &mut session, Changed::Config);
-    assert_same_site(&preview, &root, "the first build");
+    let (mut preview, _) = Preview::started();
+    preview.assert_same_as_clean_build("the first build");
 
     type Edit = (&'static str, Box<dyn Fn(&Path)>);
     let edits: Vec<Edit> = vec![
@@ -210,28 +204,21 @@ fn every_kind_of_edit_gives_the_same_site_as_a_clean_build() {
         ),
     ];
     for (what, apply) in &edits {
-        apply(&root);
-        rebuild(&options, &mut session, Changed::Markdown);
-        assert_same_site(&preview, &root, what);
+        apply(&preview.root);
+        preview.rebuild(Changed::Markdown);
+        preview.assert_same_as_clean_build(what);
     }
 }
 
 #[test]
 fn a_sentence_added_to_one_announcement_renders_only_the_pages_that_show_it() {
-    let Preview {
-        _dir,
-        root,
-        preview,
-        options,
-        mut session,
-    } = Preview::new();
-    let first = rebuild(&options, &mut session, Changed::Config);
+    let (mut preview, first) = Preview::started();
     assert_eq!(first.templates_kept, 0, "a first build keeps nothing");
 
-    edit(&root, ANNOUNCEMENT, |t| {
+    edit(&preview.root, ANNOUNCEMENT, |t| {
         t + "\nKalimat yang baru saja ditulis.\n"
     });
-    let second = rebuild(&options, &mut session, Changed::Markdown);
+    let second = preview.rebuild(Changed::Markdown);
     let total = first.templates_rendered;
     assert_eq!(second.templates_rendered + second.templates_kept, total);
     // The announcement itself and the figure registers (one per language)
@@ -242,24 +229,21 @@ fn a_sentence_added_to_one_announcement_renders_only_the_pages_that_show_it() {
         "{} of {total} pages were rendered again",
         second.templates_rendered
     );
-    let page = common::read(&preview, "pengumuman/kuota-asuransi-gratis-7100/index.html");
+    let page = common::read(
+        &preview.output,
+        "pengumuman/kuota-asuransi-gratis-7100/index.html",
+    );
     assert!(page.contains("Kalimat yang baru saja ditulis."));
 }
 
 #[test]
 fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other() {
-    let Preview {
-        _dir,
-        root,
-        preview,
-        options,
-        mut session,
-    } = Preview::new();
-    let first = rebuild(&options, &mut session, Changed::Config);
+    let (mut preview, first) = Preview::started();
     let all = first.resources_read.len();
     assert!(all >= 5, "{:?}", first.resources_read);
 
     // Saved again, same bytes (an editor's save, a sync): read again.
+    let root = preview.root.clone();
     let save = |file: &str| {
         let path = root.join("data").join(file);
         let bytes = std::fs::read(&path).expect("read the data file");
@@ -267,14 +251,14 @@ fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other(
         std::fs::write(&path, bytes).expect("save the data file");
     };
     save("kuota_asuransi.csv");
-    let second = rebuild(&options, &mut session, Changed::Other);
+    let second = preview.rebuild(Changed::Other);
     assert_eq!(second.resources_read, vec!["kuota_asuransi".to_string()]);
-    assert_same_site(&preview, &root, "a data file saved again");
+    preview.assert_same_as_clean_build("a data file saved again");
 
     // Other resources check their districts against `kecamatan`: they are
     // read again with it.
     save("kecamatan.csv");
-    let third = rebuild(&options, &mut session, Changed::Other);
+    let third = preview.rebuild(Changed::Other);
     assert!(
         third.resources_read.contains(&"kecamatan".to_string())
             && third
@@ -285,7 +269,7 @@ fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other(
         third.resources_read
     );
     assert!(third.resources_read.len() < all);
-    assert_same_site(&preview, &root, "the districts file saved again");
+    preview.assert_same_as_clean_build("the districts file saved again");
 }
 
 /// A preview writes no `build.json` (hashing every file after every save
@@ -293,23 +277,16 @@ fn a_saved_data_file_is_read_again_with_the_files_that_refer_to_it_and_no_other(
 /// to one; a published build has both.
 #[test]
 fn the_preview_links_no_build_manifest_it_does_not_have() {
-    let Preview {
-        _dir,
-        root,
-        preview,
-        options,
-        mut session,
-    } = Preview::new();
-    rebuild(&options, &mut session, Changed::Config);
-    assert!(!preview.join("build.json").exists());
-    let register = common::read(&preview, "cek-angka/index.html");
+    let (preview, _) = Preview::started();
+    assert!(!preview.output.join("build.json").exists());
+    let register = common::read(&preview.output, "cek-angka/index.html");
     assert!(
         !register.contains("build.json"),
         "the preview's figure register links build.json"
     );
 
     let published = tempfile::tempdir().expect("temporary folder");
-    let outcome = common::build_into(&root, published.path());
+    let outcome = common::build_into(&preview.root, published.path());
     assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
     assert!(published.path().join("build.json").is_file());
     let register = common::read(published.path(), "cek-angka/index.html");
@@ -325,14 +302,7 @@ fn the_preview_links_no_build_manifest_it_does_not_have() {
 /// page that shows a changed number, table, chart or dataset is new.
 #[test]
 fn a_data_edit_renders_only_the_pages_that_show_statistics() {
-    let Preview {
-        _dir,
-        root,
-        preview,
-        options,
-        mut session,
-    } = Preview::new();
-    let first = rebuild(&options, &mut session, Changed::Config);
+    let (mut preview, first) = Preview::started();
 
     // (what, file, text replaced, by)
     let edits = [
@@ -362,9 +332,9 @@ fn a_data_edit_renders_only_the_pages_that_show_statistics() {
         ),
     ];
     for (what, file, from, to) in edits {
-        edit(&root, file, |t| t.replacen(from, to, 1));
-        let summary = rebuild(&options, &mut session, Changed::Data);
-        assert_same_site(&preview, &root, what);
+        edit(&preview.root, file, |t| t.replacen(from, to, 1));
+        let summary = preview.rebuild(Changed::Data);
+        preview.assert_same_as_clean_build(what);
         assert!(
             summary.templates_kept > 0 && summary.templates_rendered < first.templates_rendered,
             "after {what}, {} templates were rendered again and {} kept (the first build rendered {})",

@@ -51,18 +51,7 @@ fn the_example_portal_builds_byte_identically_in_two_folders() {
     let b = common::hash_tree(&b.join("public"));
     assert!(a.len() > 300, "{} files", a.len());
     assert!(a.contains_key("build.json"));
-    assert_same_files(&a, &b);
-}
-
-/// Two output trees (from [`common::hash_tree`]) hold the same files with
-/// the same bytes.
-fn assert_same_files(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) {
-    let differing: Vec<&String> = a
-        .keys()
-        .chain(b.keys())
-        .filter(|name| a.get(*name) != b.get(*name))
-        .collect();
-    assert!(differing.is_empty(), "differ: {differing:?}");
+    common::assert_same_trees(&a, &b, "the two builds");
 }
 
 #[test]
@@ -264,15 +253,17 @@ fn figures_do_not_depend_on_reading_the_data_in_chunks() {
             .arg(&output)
             .env("SOURCE_DATE_EPOCH", "1700000000");
         if chunked {
-            command
-                .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
-                .env("KACA_TEST_CHUNK_RECORDS", "3");
+            common::read_data_in_chunks(&mut command, 3);
         }
         let result = command.output().expect("run the kaca binary");
         assert!(result.status.success(), "{}", text(&result.stderr));
         common::hash_tree(&output)
     };
-    assert_same_files(&build("in-order", false), &build("chunked", true));
+    common::assert_same_trees(
+        &build("in-order", false),
+        &build("chunked", true),
+        "read in order and in chunks",
+    );
 }
 
 /// Sums and means of decimal values come out the same however the file is
@@ -293,10 +284,11 @@ fn sums_of_decimals_do_not_depend_on_reading_in_chunks() {
         "\n[[figure]]\nid = \"biaya-total\"\nlabel = { id = \"Biaya total\", en = \"Total cost\" }\nresource = \"peserta\"\nmeasure = \"sum\"\nfield = \"biaya\"\n",
     );
     std::fs::write(copy.root.join("data/stats/pelatihan.toml"), declarations).unwrap();
-    let register = |chunk: Option<&str>| {
-        let output = copy
-            .root
-            .join(format!("out-{}", chunk.unwrap_or("in-order")));
+    let register = |chunk: Option<usize>| {
+        let output = copy.root.join(match chunk {
+            Some(records) => format!("out-{records}"),
+            None => "out-in-order".to_string(),
+        });
         let mut command = Command::new(env!("CARGO_BIN_EXE_kaca"));
         command
             .arg("--root")
@@ -304,9 +296,7 @@ fn sums_of_decimals_do_not_depend_on_reading_in_chunks() {
             .args(["build", "--output"])
             .arg(&output);
         if let Some(records) = chunk {
-            command
-                .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
-                .env("KACA_TEST_CHUNK_RECORDS", records);
+            common::read_data_in_chunks(&mut command, records);
         }
         let result = command.output().expect("run the kaca binary");
         assert!(result.status.success(), "{}", text(&result.stderr));
@@ -314,7 +304,7 @@ fn sums_of_decimals_do_not_depend_on_reading_in_chunks() {
     };
     let in_order = register(None);
     assert!(in_order.contains("\"biaya-total\""), "{in_order}");
-    for records in ["1", "7", "1000"] {
+    for records in [1, 7, 1000] {
         assert_eq!(register(Some(records)), in_order, "chunks of {records}");
     }
 }

@@ -1439,42 +1439,29 @@ fn attach_pages(content: &mut Content) {
 /// Sorts page indices: dates newest first, weights and titles ascending;
 /// pages without the key go last, by path, so nothing is hidden.
 pub fn sort_pages(indices: &mut [usize], sort_by: SortBy, pages: &[Page]) {
-    if sort_by == SortBy::Title {
+    use std::cmp::Reverse;
+    // Pages without the field come last; ties go by path (compared only
+    // on a tie: most pages of a large site differ in date).
+    let path = |i: usize| &pages[i].path;
+    match sort_by {
+        SortBy::Date => indices.sort_by_key(|&i| {
+            let date = pages[i].meta.date;
+            (date.is_none(), Reverse(date), path(i))
+        }),
+        SortBy::Updated => indices.sort_by_key(|&i| {
+            let date = pages[i].meta.updated.or(pages[i].meta.date);
+            (date.is_none(), Reverse(date), path(i))
+        }),
+        SortBy::Weight => indices.sort_by_key(|&i| {
+            let weight = pages[i].meta.weight;
+            (weight.is_none(), weight, path(i))
+        }),
         // Lower-cased once per page, not at every comparison.
-        indices.sort_by_cached_key(|&i| (pages[i].meta.title.to_lowercase(), &pages[i].path));
-        return;
-    }
-    indices.sort_by(|&a, &b| {
-        let (pa, pb) = (&pages[a], &pages[b]);
-        // Compared only on a tie (most pages of a large site differ in date).
-        let by_path = || pa.path.cmp(&pb.path);
-        match sort_by {
-            SortBy::Date => match (pa.meta.date, pb.meta.date) {
-                (Some(x), Some(y)) => y.cmp(&x).then_with(by_path),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => by_path(),
-            },
-            SortBy::Updated => {
-                let x = pa.meta.updated.or(pa.meta.date);
-                let y = pb.meta.updated.or(pb.meta.date);
-                match (x, y) {
-                    (Some(x), Some(y)) => y.cmp(&x).then_with(by_path),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => by_path(),
-                }
-            }
-            SortBy::Weight => match (pa.meta.weight, pb.meta.weight) {
-                (Some(x), Some(y)) => x.cmp(&y).then_with(by_path),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => by_path(),
-            },
-            SortBy::Title => unreachable!("sorted by cached keys above"),
-            SortBy::None => by_path(),
+        SortBy::Title => {
+            indices.sort_by_cached_key(|&i| (pages[i].meta.title.to_lowercase(), path(i)))
         }
-    });
+        SortBy::None => indices.sort_by_key(|&i| path(i)),
+    }
 }
 
 fn collect_taxonomies(content: &Content, config: &Config) -> Vec<Taxonomy> {

@@ -151,6 +151,30 @@ pub fn hash_tree(dir: &Path) -> BTreeMap<String, String> {
     hashes
 }
 
+/// Two trees from [`hash_tree`] hold the same files with the same bytes;
+/// otherwise the message names `what` and the first files that differ.
+pub fn assert_same_trees(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>, what: &str) {
+    let differ: Vec<&String> = a
+        .keys()
+        .chain(b.keys().filter(|name| !a.contains_key(*name)))
+        .filter(|name| a.get(*name) != b.get(*name))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{what}: {} files differ, e.g. {:?}",
+        differ.len(),
+        differ.iter().take(8).collect::<Vec<_>>()
+    );
+}
+
+/// Makes a `kaca` command read every data file on every core in chunks of
+/// `records` records, however small the file, as it reads large ones.
+pub fn read_data_in_chunks(command: &mut std::process::Command, records: usize) {
+    command
+        .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
+        .env("KACA_TEST_CHUNK_RECORDS", records.to_string());
+}
+
 /// Every file below `dir`, relative, with `/`, sorted.
 pub fn list_files(dir: &Path) -> Vec<String> {
     hash_tree(dir).into_keys().collect()
