@@ -323,6 +323,11 @@ fn place_statistics<'a>(
         regex::Regex::new(r#"\{\{\s*(figure|table)\(\s*id\s*=\s*"([a-z0-9-]+)"\s*\)\s*\}\}"#)
             .expect("a valid pattern")
     });
+    // Most pages place nothing: their text events are kept as they are,
+    // not joined and copied.
+    if !input.text.contains("{{") {
+        return (events, Vec::new());
+    }
     let pattern = &*PATTERN;
     let mut out = Vec::with_capacity(events.len());
     let mut placements = Vec::new();
