@@ -282,6 +282,11 @@ fn heading_tag(attrs: &[(CowStr<'_>, Option<CowStr<'_>>)]) -> String {
 /// Invisible control characters in the text (pasted from a word processor,
 /// usually): HTML does not allow them, so they are dropped, and said.
 fn control_characters(input: &MarkdownInput<'_>) -> Vec<LinkProblem> {
+    // Nearly every file has none: looked for byte by byte before the text
+    // is decoded.
+    if !crate::render::has_forbidden_control(input.text) {
+        return Vec::new();
+    }
     input
         .text
         .char_indices()

@@ -17,8 +17,12 @@ const FEED_ENTRIES: usize = 20;
 /// XML text: the five characters XML gives meaning to, and no control
 /// characters (not allowed in XML 1.0).
 pub fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let Some(first) = crate::render::first_to_escape(text) else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -306,6 +310,33 @@ fn author(site: &Site) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The fast scan finds exactly what the character-by-character
+        /// escaping changes: the output is the same for any text.
+        #[test]
+        fn escaping_skips_only_text_that_needs_none(text in "(\\PC|[&<>\"'\\x00-\\x1f\\x7f\\u{80}-\\u{a0}])*") {
+            let by_char = |apostrophe: &str| -> String {
+                text.chars()
+                    .filter(|&c| !crate::render::is_forbidden_control(c))
+                    .map(|c| match c {
+                        '&' => "&amp;".to_string(),
+                        '<' => "&lt;".to_string(),
+                        '>' => "&gt;".to_string(),
+                        '"' => "&quot;".to_string(),
+                        '\'' => apostrophe.to_string(),
+                        c => c.to_string(),
+                    })
+                    .collect()
+            };
+            proptest::prop_assert_eq!(escape_xml(&text), by_char("&apos;"));
+            proptest::prop_assert_eq!(crate::render::escape_html(&text).into_owned(), by_char("&#39;"));
+            proptest::prop_assert_eq!(
+                crate::render::has_forbidden_control(&text),
+                text.chars().any(crate::render::is_forbidden_control)
+            );
+        }
+    }
 
     #[test]
     fn xml_escapes_markup_and_drops_control_characters() {

@@ -213,8 +213,10 @@ pub fn sha256_of_file(path: &Path) -> std::io::Result<String> {
 fn hex_digest(digest: impl IntoIterator<Item = u8>) -> String {
     let mut text = String::with_capacity(7 + 64);
     text.push_str("sha256:");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for byte in digest {
-        text.push_str(&format!("{byte:02x}"));
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     text
 }

@@ -114,6 +114,9 @@ pub(crate) struct Shared {
     pub asset_paths: BTreeMap<String, String>,
     /// Per language, the `config` value templates see.
     pub config_values: BTreeMap<String, Value>,
+    /// Per language, what every page's context holds besides its address
+    /// (see [`common`]): made once, not for each page.
+    pub language_values: std::sync::OnceLock<BTreeMap<String, Value>>,
     /// Published files of each resource (by resource name).
     pub downloads: BTreeMap<String, Vec<crate::output::downloads::Download>>,
     /// HTML of statistics placed in content, by (language, kind, id);
@@ -292,7 +295,24 @@ fn render_files(
         config_values,
         downloads,
         placed: std::sync::OnceLock::new(),
+        language_values: std::sync::OnceLock::new(),
     });
+    let language_values = shared
+        .site
+        .config
+        .languages
+        .iter()
+        .map(|language| {
+            (
+                language.code.clone(),
+                language_common(&shared, &language.code),
+            )
+        })
+        .collect();
+    shared
+        .language_values
+        .set(language_values)
+        .expect("filled once, right after it is made");
 
     let env = environment(&shared, diagnostics);
     check_templates(&site, &env, diagnostics);
@@ -593,6 +613,37 @@ fn html_formatter(
     minijinja::escape_formatter(out, state, value)
 }
 
+/// Where the first character is that HTML or XML escaping changes (markup
+/// characters, forbidden controls), found byte by byte: most text has
+/// none, and is then not decoded at all. Every byte that can start one is
+/// ASCII or a UTF-8 lead byte, so the position is a character boundary.
+pub fn first_to_escape(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find(|&at| {
+        matches!(bytes[at], b'&' | b'<' | b'>' | b'"' | b'\'') || forbidden_control_at(bytes, at)
+    })
+}
+
+/// Whether `text` holds a control character [`is_forbidden_control`]
+/// drops, found byte by byte.
+pub fn has_forbidden_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|at| forbidden_control_at(bytes, at))
+}
+
+/// Whether a forbidden control character starts at byte `at` of UTF-8 text.
+fn forbidden_control_at(bytes: &[u8], at: usize) -> bool {
+    match bytes[at] {
+        b'\t' | b'\n' | b'\r' => false,
+        0..0x20 | 0x7f => true,
+        // U+0080 to U+009F, the C1 controls.
+        0xc2 => bytes
+            .get(at + 1)
+            .is_some_and(|next| (0x80..0xa0).contains(next)),
+        _ => false,
+    }
+}
+
 /// Control characters other than tab and line breaks, which neither HTML
 /// nor XML 1.0 allow in text.
 pub fn is_forbidden_control(c: char) -> bool {
@@ -603,11 +654,12 @@ pub fn is_forbidden_control(c: char) -> bool {
 /// and drops control characters, which HTML does not allow (a stray one in
 /// a CSV value or a title would make the page invalid).
 pub fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) && !text.chars().any(is_forbidden_control) {
+    let Some(first) = first_to_escape(text) else {
         return std::borrow::Cow::Borrowed(text);
-    }
+    };
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -1266,6 +1318,20 @@ fn rendering_name(file: Option<&std::path::PathBuf>) -> String {
 
 /// Variables every template gets.
 fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
+    let language = shared
+        .language_values
+        .get()
+        .and_then(|values| values.get(lang).cloned())
+        .unwrap_or_else(|| language_common(shared, lang));
+    context! {
+        current_path => shared.url(path),
+        current_url => shared.permalink(path),
+        ..language
+    }
+}
+
+/// What [`common`] gives every page in `lang`, whatever its address.
+fn language_common(shared: &Shared, lang: &str) -> Value {
     context! {
         config => shared.config_values.get(lang).cloned().unwrap_or_default(),
         datasets_url => shared.site.package.as_ref().is_some_and(|p| !p.resources.is_empty()).then(|| {
@@ -1282,8 +1348,6 @@ fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
             shared.url(&format!("{prefix}{SEARCH_PAGE}"))
         }),
-        current_path => shared.url(path),
-        current_url => shared.permalink(path),
     }
 }
 
