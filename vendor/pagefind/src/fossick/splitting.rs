@@ -354,6 +354,41 @@ fn has_decomposition(word: &str) -> bool {
 }
 
 fn get_discrete_words<S: AsRef<str>>(s: S) -> (String, Option<Vec<String>>) {
+    // kaca patch: most words that get here are plain words with
+    // punctuation attached (`kota,` `(2025` `l'alphabet`), for which the
+    // case conversion and the emoji search below give the parts lowercased
+    // and joined by spaces. They are made directly; the rest go the long way.
+    if let Some(words) = plain_discrete_words(s.as_ref()) {
+        return (words, None);
+    }
+    discrete_words_by_case(s)
+}
+
+/// kaca patch: the parts of a word made of ASCII letters and punctuation,
+/// each part a lowercase run with at most a capital before it (so the case
+/// conversion finds no boundary inside it), and none of the punctuation
+/// marks that are emoji characters (`#`, `*`); `None` for any other word.
+fn plain_discrete_words(s: &str) -> Option<String> {
+    if s.contains(['#', '*']) {
+        return None;
+    }
+    let mut words = String::with_capacity(s.len());
+    for part in s.split(|c: char| c.is_ascii_punctuation()) {
+        let Some((first, rest)) = part.as_bytes().split_first() else {
+            continue;
+        };
+        if !first.is_ascii_alphabetic() || !rest.iter().all(u8::is_ascii_lowercase) {
+            return None;
+        }
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(&part.to_ascii_lowercase());
+    }
+    Some(words)
+}
+
+fn discrete_words_by_case<S: AsRef<str>>(s: S) -> (String, Option<Vec<String>>) {
     let mut extras = None;
 
     let words = s
@@ -460,6 +495,41 @@ mod tests {
                 },
             ]
         );
+    }
+
+    /// kaca patch: the short way gives what the case conversion gives, for
+    /// every word of up to five characters from letters of both cases,
+    /// digits, punctuation (emoji ones too), a space and a non-ASCII
+    /// letter.
+    #[test]
+    fn plain_words_are_split_as_the_case_conversion_splits_them() {
+        let alphabet = [
+            'a', 'z', 'B', 'Q', '1', ',', '.', '-', '\'', '(', '#', '*', ' ', 'é',
+        ];
+        let mut word = Vec::new();
+        let mut shortcut = 0;
+        fn each(alphabet: &[char], word: &mut Vec<char>, left: usize, shortcut: &mut usize) {
+            let text: String = word.iter().collect();
+            if plain_discrete_words(&text).is_some() {
+                *shortcut += 1;
+            }
+            assert_eq!(
+                get_discrete_words(&text),
+                discrete_words_by_case(&text),
+                "{text:?}"
+            );
+            if left == 0 {
+                return;
+            }
+            for &c in alphabet {
+                word.push(c);
+                each(alphabet, word, left - 1, shortcut);
+                word.pop();
+            }
+        }
+        each(&alphabet, &mut word, 5, &mut shortcut);
+        // The short way is taken for many of them, not for none.
+        assert!(shortcut > 10_000, "{shortcut}");
     }
 
     #[test]
