@@ -253,17 +253,15 @@ proptest! {
     /// the groups, independently of kaca's own equations.
     #[test]
     fn a_figure_over_several_groups_gives_nothing_away(
-        groups in prop::collection::vec((prop_oneof![2 => 0u64..12, 1 => 12u64..80], any::<bool>(), any::<bool>()), 3..7),
+        (groups, in_figure) in groups_and_a_figure(),
         k in 3u64..=10,
     ) {
         let name = |i: usize| format!("g{i}");
-        let in_figure: Vec<usize> = (0..groups.len()).filter(|&i| groups[i].2).collect();
-        prop_assume!(in_figure.len() >= 2 && in_figure.len() < groups.len());
         let figure_key = key(&[("k", set_value(in_figure.iter().map(|&i| name(i)).collect::<Vec<_>>().iter().map(String::as_str)))]);
         let sum_of = |members: &[usize]| members.iter().map(|&i| groups[i].0).sum::<u64>();
         let everyone: Vec<usize> = (0..groups.len()).collect();
         let mut all = Vec::new();
-        for (i, (n, shown, _)) in groups.iter().enumerate() {
+        for (i, (n, shown)) in groups.iter().enumerate() {
             if *shown {
                 all.push(Cell { key: key(&[("k", name(i))]), persons: *n, count: Some(*n as f64) });
             }
@@ -284,7 +282,7 @@ proptest! {
             (0..groups.len()).map(|i| i128::from(members.contains(&i))).collect()
         };
         let mut known: Vec<Vec<i128>> = Vec::new();
-        for (i, (_, shown, _)) in groups.iter().enumerate() {
+        for (i, (_, shown)) in groups.iter().enumerate() {
             if *shown && !hidden.contains_key(&key(&[("k", name(i))])) {
                 known.push(over(&[i]));
             }
@@ -298,7 +296,7 @@ proptest! {
         // What must stay unknown: every hidden number, and every sum of
         // groups with no number of its own that is small.
         let mut secret: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, (n, shown, _)) in groups.iter().enumerate() {
+        for (i, (n, shown)) in groups.iter().enumerate() {
             let hidden_here = *shown && hidden.contains_key(&key(&[("k", name(i))]));
             if hidden_here || (!*shown && (1..k).contains(n)) {
                 secret.push((name(i), vec![i]));
@@ -317,8 +315,24 @@ proptest! {
         for (what, members) in secret {
             prop_assert!(
                 !in_row_space(&known, over(&members)),
-                "{what} can be worked out from {groups:?} (k = {k}) with {hidden:?}"
+                "{what} can be worked out from {groups:?}, figure over {in_figure:?} (k = {k}), with {hidden:?}"
             );
         }
     }
+}
+
+/// Three to six groups, each with its number of persons and whether it is
+/// shown, and a figure over two or more of them but not all.
+fn groups_and_a_figure() -> impl Strategy<Value = (Vec<(u64, bool)>, Vec<usize>)> {
+    (3usize..7).prop_flat_map(|n| {
+        (
+            prop::collection::vec(
+                (prop_oneof![2 => 0u64..12, 1 => 12u64..80], any::<bool>()),
+                n,
+            ),
+            (2..n).prop_flat_map(move |size| {
+                prop::sample::subsequence((0..n).collect::<Vec<usize>>(), size)
+            }),
+        )
+    })
 }
