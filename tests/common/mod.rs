@@ -503,3 +503,45 @@ pub fn assert_no_line_has_one_hidden_number(register: &[serde_json::Value], at_l
     }
     assert!(checked >= at_least, "only {checked} lines checked");
 }
+
+/// Whether `vector` is a combination of `rows` (over the rationals): the
+/// rank does not grow when it is added.
+pub fn in_row_space(rows: &[Vec<i128>], vector: Vec<i128>) -> bool {
+    let base = rank(rows.to_vec());
+    let mut with = rows.to_vec();
+    with.push(vector);
+    rank(with) == base
+}
+
+/// Rank by fraction-free elimination, exact in integers.
+pub fn rank(mut m: Vec<Vec<i128>>) -> usize {
+    let width = m.first().map_or(0, Vec::len);
+    let mut rank = 0;
+    for col in 0..width {
+        let Some(p) = (rank..m.len()).find(|&r| m[r][col] != 0) else {
+            continue;
+        };
+        m.swap(rank, p);
+        for r in 0..m.len() {
+            if r != rank && m[r][col] != 0 {
+                let (a, b) = (m[rank][col], m[r][col]);
+                let pivot_row = m[rank].clone();
+                for (value, p) in m[r].iter_mut().zip(&pivot_row) {
+                    *value = *value * a - p * b;
+                }
+                let g = m[r].iter().fold(0i128, |g, v| gcd(g, v.abs()));
+                if g > 1 {
+                    for v in m[r].iter_mut() {
+                        *v /= g;
+                    }
+                }
+            }
+        }
+        rank += 1;
+    }
+    rank
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
