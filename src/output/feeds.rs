@@ -17,23 +17,7 @@ const FEED_ENTRIES: usize = 20;
 /// XML text: the five characters XML gives meaning to, and no control
 /// characters (not allowed in XML 1.0).
 pub fn escape_xml(text: &str) -> String {
-    let Some(first) = crate::render::first_to_escape(text) else {
-        return text.to_string();
-    };
-    let mut out = String::with_capacity(text.len() + 16);
-    out.push_str(&text[..first]);
-    for c in text[first..].chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::render::escape_markup(text, "&apos;").into_owned()
 }
 
 /// The sitemap(s), `robots.txt` (unless the site or theme ships its own),

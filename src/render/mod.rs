@@ -654,6 +654,12 @@ pub fn is_forbidden_control(c: char) -> bool {
 /// and drops control characters, which HTML does not allow (a stray one in
 /// a CSV value or a title would make the page invalid).
 pub fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_markup(text, "&#39;")
+}
+
+/// Escapes markup characters, `'` as `apostrophe` (HTML and XML name it
+/// differently), and drops forbidden control characters.
+pub fn escape_markup<'a>(text: &'a str, apostrophe: &str) -> std::borrow::Cow<'a, str> {
     let Some(first) = first_to_escape(text) else {
         return std::borrow::Cow::Borrowed(text);
     };
@@ -665,7 +671,7 @@ pub fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '\'' => out.push_str(apostrophe),
             c if is_forbidden_control(c) => {}
             c => out.push(c),
         }
