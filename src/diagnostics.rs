@@ -224,6 +224,46 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Lines and columns of many offsets into one text, found in one pass
+/// when the offsets come in order (as a document's links do):
+/// [`line_column`] for each would read the text from its start every time,
+/// a cost that grows with the square of a page's length.
+pub struct LineFinder<'t> {
+    text: &'t str,
+    /// Where counting stopped, the line there, and where that line starts.
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'t> LineFinder<'t> {
+    pub fn new(text: &'t str) -> Self {
+        LineFinder {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The line and column (both from 1, the column in characters) of the
+    /// byte `offset`, as [`line_column`] gives them.
+    pub fn at(&mut self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        if offset < self.offset {
+            *self = LineFinder::new(self.text);
+        }
+        let skipped = &self.text[self.offset..offset];
+        self.line += skipped.matches('\n').count();
+        if let Some(last) = skipped.rfind('\n') {
+            self.line_start = self.offset + last + 1;
+        }
+        self.offset = offset;
+        let column = self.text[self.line_start..offset].chars().count() + 1;
+        (self.line, column)
+    }
+}
+
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     while index > 0 && !text.is_char_boundary(index) {
         index -= 1;
@@ -377,6 +417,30 @@ mod tests {
         assert_eq!(line_column(text, 2), (2, 1));
         // `c` is after a two-byte `é`: byte 6, character column 4.
         assert_eq!(line_column(text, 6), (2, 4));
+    }
+
+    /// Offsets in order, repeated, going back, inside a character, past
+    /// the end: the finder gives what `line_column` gives for each.
+    #[test]
+    fn line_finder_agrees_with_line_column() {
+        let text = "judul\n\nbé [tautan](@/a.md)\r\n\nakhir é\n";
+        let offsets = [0, 3, 6, 7, 9, 10, 10, 12, 25, 8, 2, 27, 30, text.len(), 999];
+        let mut finder = LineFinder::new(text);
+        for offset in offsets {
+            assert_eq!(
+                finder.at(offset),
+                line_column(text, offset),
+                "offset {offset}"
+            );
+        }
+        let mut fresh = LineFinder::new(text);
+        for offset in 0..=text.len() {
+            assert_eq!(
+                fresh.at(offset),
+                line_column(text, offset),
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

@@ -550,6 +550,7 @@ fn resolve_links(
     problems: &mut Vec<LinkProblem>,
 ) -> Vec<FoundLink> {
     let mut found = Vec::new();
+    let mut lines = crate::diagnostics::LineFinder::new(input.text);
     for (event, range) in events.iter_mut() {
         let (dest_url, link_type) = match event {
             Event::Start(Tag::Link {
@@ -568,7 +569,7 @@ fn resolve_links(
             continue;
         }
         let written = dest_url.to_string();
-        let (line, column) = line_column(input.text, range.start);
+        let (line, column) = lines.at(range.start);
         let line = line + input.first_line - 1;
         match classify(&written, input.content_path) {
             Classified::External => {}
