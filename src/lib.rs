@@ -214,6 +214,8 @@ fn run_stages(
         &config,
         &content::LoadOptions {
             drafts: options.drafts,
+            // What the manifest needs (a preview writes none).
+            digests: session.is_none(),
         },
         session.as_deref_mut().map(|s| &mut s.content),
         diagnostics,
@@ -340,6 +342,7 @@ fn run_stages(
             &site.config.base_url,
             options.source_date,
             &site.content.draft_paths,
+            &site.content.read_digests,
             &read_during_build,
             &files,
         ) {

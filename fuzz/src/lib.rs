@@ -60,7 +60,10 @@ pub fn front_matter(data: &[u8]) {
     write(root, SLOTS[slot], file);
     let mut diagnostics = Diagnostics::new();
     let drafts = selector & 0x80 != 0;
-    let options = LoadOptions { drafts };
+    let options = LoadOptions {
+        drafts,
+        ..Default::default()
+    };
     let _content = kaca::content::load(root, config, &options, None, &mut diagnostics);
     check_positions(&diagnostics);
 }
@@ -115,7 +118,7 @@ pub fn markdown(data: &[u8]) {
     let content = kaca::content::load(
         root,
         config,
-        &LoadOptions { drafts: false },
+        &LoadOptions::default(),
         None,
         &mut diagnostics,
     );
@@ -217,7 +220,7 @@ pub fn stats_declarations(data: &[u8]) {
         let content = kaca::content::load(
             &root,
             &config,
-            &LoadOptions { drafts: false },
+            &LoadOptions::default(),
             None,
             &mut diagnostics,
         );
@@ -320,7 +323,7 @@ fn check_content(root: &Path, config: &Config) {
     kaca::content::load(
         root,
         config,
-        &LoadOptions { drafts: false },
+        &LoadOptions::default(),
         None,
         &mut diagnostics,
     );

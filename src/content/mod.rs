@@ -187,6 +187,13 @@ pub struct Content {
     files: HashSet<String>,
     /// Folders of bundle pages (holding `index.md`).
     bundle_dirs: Vec<String>,
+    /// The SHA-256 (`sha256:<hex>`) of each markdown file loaded, drafts
+    /// included, by its path as listed, of the bytes the site is built
+    /// from, when [`LoadOptions::digests`] asked for them. The manifest
+    /// takes them instead of reading every file a second time, and so
+    /// records what the pages were made from even if a file is saved
+    /// while the build runs.
+    pub read_digests: HashMap<PathBuf, String>,
 }
 
 impl Content {
@@ -267,8 +274,12 @@ fn split_language(path: &str, config: &Config) -> (String, Option<String>) {
     (path.to_string(), None)
 }
 
+#[derive(Default)]
 pub struct LoadOptions {
     pub drafts: bool,
+    /// Record each markdown file's SHA-256 as it is read, for the build
+    /// manifest ([`Content::read_digests`]).
+    pub digests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +305,8 @@ struct Parsed {
     body: Arc<str>,
     body_line: usize,
     meta: Meta,
+    /// `sha256:<hex>` of the file's bytes, when asked for.
+    sha256: Option<String>,
 }
 
 enum Meta {
@@ -349,7 +362,7 @@ pub fn load(
                 .filter(|((cached_stamp, _), stamp)| cached_stamp == stamp);
             match cached {
                 Some(((_, outcome), _)) => outcome.clone(),
-                None => parse_file(root, file, config, &detector),
+                None => parse_file(root, file, config, &detector, options.digests),
             }
         })
         .collect();
@@ -364,10 +377,16 @@ pub fn load(
     }
     let mut files_ok = Vec::new();
     let mut broken_keys = HashSet::new();
+    let mut read_digests = HashMap::new();
     for ((result, found), file) in parsed.into_iter().zip(&markdown_files) {
         diagnostics.extend(found);
         match result {
-            Ok(parsed) => files_ok.push(parsed),
+            Ok(parsed) => {
+                if let Some(digest) = &parsed.sha256 {
+                    read_digests.insert(file.absolute.clone(), digest.clone());
+                }
+                files_ok.push(parsed)
+            }
             Err(problems) => {
                 diagnostics.extend(problems);
                 // Links to a file that exists but failed to load are not
@@ -422,6 +441,7 @@ pub fn load(
         draft_paths,
         files: other_files.iter().map(|f| f.content_path.clone()).collect(),
         bundle_dirs: bundle_dirs.clone(),
+        read_digests,
         ..Content::default()
     };
     let mut seen_keys: HashMap<(String, String), PathBuf> = HashMap::new();
@@ -890,10 +910,11 @@ fn parse_file(
     file: &WalkedFile,
     config: &Config,
     detector: &crate::privacy::identifiers::Detector,
+    digest: bool,
 ) -> ParseOutcome {
     let relative = crate::diagnostics::relative_to(root, &file.absolute);
     let mut found = Vec::new();
-    let result = parse_text(root, file, config, |text| {
+    let result = parse_text(root, file, config, digest, |text| {
         found = crate::privacy::scan_content(detector, &relative, text);
     });
     (result.map(Arc::new), found)
@@ -903,6 +924,7 @@ fn parse_text(
     root: &Path,
     file: &WalkedFile,
     config: &Config,
+    digest: bool,
     mut scan: impl FnMut(&str),
 ) -> Result<Parsed, Vec<Diagnostic>> {
     let relative = crate::diagnostics::relative_to(root, &file.absolute);
@@ -916,6 +938,7 @@ fn parse_text(
             .with_hint("check that the file exists and can be read"),
         ]
     })?;
+    let sha256 = digest.then(|| crate::output::manifest::sha256(&bytes));
     let text = crate::diagnostics::text_from_bytes(bytes, Path::new(&relative))
         .map_err(|problem| vec![problem])?;
     let text = text.as_str();
@@ -1053,6 +1076,7 @@ fn parse_text(
         body,
         body_line,
         meta,
+        sha256,
     })
 }
 

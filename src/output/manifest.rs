@@ -44,17 +44,20 @@ pub struct Manifest {
 }
 
 /// Builds the manifest file for `files`, which the output stage is about to
-/// write, reading the project's input files under `root`.
+/// write, reading the project's input files under `root` (those in
+/// `read_digests`, by path as listed, were hashed as they were read).
+#[allow(clippy::too_many_arguments)]
 pub fn file(
     root: &Path,
     theme: &str,
     base_url: &str,
     source_date: Option<jiff::Timestamp>,
     draft_paths: &[String],
+    read_digests: &std::collections::HashMap<PathBuf, String>,
     read_during_build: &[(String, String)],
     files: &[OutputFile],
 ) -> Result<OutputFile, Diagnostic> {
-    let mut inputs = hash_inputs(root, theme)?;
+    let mut inputs = hash_inputs(root, theme, read_digests)?;
     changed_during_build(&inputs, read_during_build)?;
     let hidden: Vec<String> = inputs
         .keys()
@@ -126,8 +129,13 @@ fn changed_during_build(
 }
 
 /// `site.toml` and every file of the folders a build reads (the site's
-/// own theme folder only), hidden files left out as the loaders do.
-fn hash_inputs(root: &Path, theme: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
+/// own theme folder only), hidden files left out as the loaders do; a file
+/// in `read_digests` is not read again.
+fn hash_inputs(
+    root: &Path,
+    theme: &str,
+    read_digests: &std::collections::HashMap<PathBuf, String>,
+) -> Result<BTreeMap<String, String>, Diagnostic> {
     let mut paths: Vec<PathBuf> = Vec::new();
     let config = root.join(crate::config::CONFIG_FILE);
     if config.is_file() {
@@ -158,12 +166,15 @@ fn hash_inputs(root: &Path, theme: &str) -> Result<BTreeMap<String, String>, Dia
     }
     let hashed: Vec<Option<(String, String)>> = paths
         .par_iter()
-        .map(|path| match sha256_of_file(path) {
-            Ok(digest) => Ok(Some((relative(root, path), digest))),
-            // Gone since the folder was listed: an editor's or a sync
-            // client's temporary file, not an input.
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(read_error(path, error)),
+        .map(|path| match read_digests.get(path) {
+            Some(digest) => Ok(Some((relative(root, path), digest.clone()))),
+            None => match sha256_of_file(path) {
+                Ok(digest) => Ok(Some((relative(root, path), digest))),
+                // Gone since the folder was listed: an editor's or a sync
+                // client's temporary file, not an input.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(error) => Err(read_error(path, error)),
+            },
         })
         .collect::<Result<_, Diagnostic>>()?;
     Ok(hashed.into_iter().flatten().collect())
@@ -313,7 +324,8 @@ pub fn verify(site: &Path, root: Option<&Path>) -> Result<Verification, String> 
         .cloned()
         .collect();
     if let Some(root) = root {
-        let inputs = hash_inputs(root, &manifest.theme).map_err(|d| d.to_string())?;
+        let inputs =
+            hash_inputs(root, &manifest.theme, &Default::default()).map_err(|d| d.to_string())?;
         found.checked_inputs = inputs.len();
         for (name, digest) in &inputs {
             match manifest.inputs.get(name) {
