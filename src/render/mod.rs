@@ -122,6 +122,10 @@ pub(crate) struct Shared {
     /// HTML of statistics placed in content, by (language, kind, id);
     /// rendered once from the theme's macros after the environment exists.
     pub placed: std::sync::OnceLock<BTreeMap<(String, String, String), String>>,
+    /// The theme's UI strings as template values, by language and key:
+    /// `t()` hands out a shared string, not a copy, on each of the few
+    /// dozen calls every page makes.
+    pub ui_strings: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 impl Shared {
@@ -296,6 +300,18 @@ fn render_files(
         downloads,
         placed: std::sync::OnceLock::new(),
         language_values: std::sync::OnceLock::new(),
+        ui_strings: site
+            .theme
+            .strings
+            .iter()
+            .map(|(lang, strings)| {
+                let values = strings
+                    .iter()
+                    .map(|(key, text)| (key.clone(), Value::from(text.as_str())))
+                    .collect();
+                (lang.clone(), values)
+            })
+            .collect(),
     });
     let language_values = shared
         .site
@@ -714,12 +730,13 @@ fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
     let s = shared.clone();
     env.add_function(
         "t",
-        move |state: &State, key: &str, lang: Option<&str>| -> Result<String, minijinja::Error> {
-            let lang = lang.map(str::to_string).unwrap_or_else(|| lang_of(state));
-            s.site
-                .theme
-                .strings
-                .get(&lang)
+        move |state: &State, key: &str, lang: Option<&str>| -> Result<Value, minijinja::Error> {
+            let current = state.lookup("lang");
+            let lang = lang
+                .or_else(|| current.as_ref().and_then(Value::as_str))
+                .unwrap_or_default();
+            s.ui_strings
+                .get(lang)
                 .and_then(|strings| strings.get(key))
                 .cloned()
                 .ok_or_else(|| {
@@ -735,11 +752,9 @@ fn register_functions(env: &mut Environment<'static>, shared: &Arc<Shared>) {
     // only where the site defines them.
     let s = shared.clone();
     env.add_function("has_t", move |state: &State, key: &str| -> bool {
-        let lang = lang_of(state);
-        s.site
-            .theme
-            .strings
-            .get(&lang)
+        let lang = state.lookup("lang");
+        s.ui_strings
+            .get(lang.as_ref().and_then(Value::as_str).unwrap_or_default())
             .is_some_and(|strings| strings.contains_key(key))
     });
 
