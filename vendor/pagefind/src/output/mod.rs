@@ -411,18 +411,66 @@ impl PagefindIndexes {
 /// before each chunk, or as they are.
 fn compress(content_chunks: &[&[u8]], compression: Compress) -> Vec<u8> {
     match compression {
-        Compress::GZ => {
-            // kaca patch: zlib's default level. The best level took a sixth
-            // of a 10,000-page site's build for files 0.5% smaller.
-            let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-            for chunk in content_chunks {
-                gz.write_all(b"pagefind_dcd").expect("writing to memory cannot fail");
-                gz.write_all(chunk).expect("writing to memory cannot fail");
-            }
-            gz.finish().expect("writing to memory cannot fail")
-        }
+        Compress::GZ => gzip_with_markers(content_chunks),
         Compress::None => content_chunks.concat(),
     }
+}
+
+/// kaca patch: what `GzEncoder` at zlib's default level writes, byte for
+/// byte (the same header, deflate stream and trailer), through one
+/// compressor per thread that is reset for each file. A new compressor
+/// allocates and zeroes some 400 KiB of tables: with one per file that was
+/// more than a third of the time spent gzipping a site's mostly small
+/// files. (The best level, which the published code used, took a sixth
+/// of a 10,000-page site's build for files 0.5% smaller.)
+fn gzip_with_markers(content_chunks: &[&[u8]]) -> Vec<u8> {
+    use flate2::{Compress, Crc, FlushCompress};
+    use std::cell::RefCell;
+    thread_local! {
+        static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::default(), false));
+    }
+    const MARKER: &[u8] = b"pagefind_dcd";
+    // GzBuilder's header at the default level: no name, no time, "unknown"
+    // system.
+    const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    // The deflate stream depends on where output space runs out: like
+    // GzEncoder, every call gets an empty buffer of 32 KiB.
+    const OUTPUT_BUFFER: usize = 32 * 1024;
+    let input: usize = content_chunks.iter().map(|c| c.len() + MARKER.len()).sum();
+    let mut out = Vec::with_capacity(HEADER.len() + input / 2 + 64);
+    out.extend_from_slice(&HEADER);
+    let mut crc = Crc::new();
+    DEFLATE.with_borrow_mut(|deflate| {
+        deflate.reset();
+        let mut buffer = Vec::with_capacity(OUTPUT_BUFFER);
+        // Returns whether the call wrote anything.
+        let mut run = |part: &[u8], flush: FlushCompress, out: &mut Vec<u8>| -> (usize, bool) {
+            let (before_in, before_out) = (deflate.total_in(), deflate.total_out());
+            buffer.clear();
+            deflate
+                .compress_vec(part, &mut buffer, flush)
+                .expect("deflating into memory cannot fail");
+            out.extend_from_slice(&buffer);
+            (
+                (deflate.total_in() - before_in) as usize,
+                deflate.total_out() != before_out,
+            )
+        };
+        for chunk in content_chunks {
+            crc.update(MARKER);
+            crc.update(chunk);
+            for mut part in [MARKER, *chunk] {
+                while !part.is_empty() {
+                    let (used, _) = run(part, FlushCompress::None, &mut out);
+                    part = &part[used..];
+                }
+            }
+        }
+        while run(&[], FlushCompress::Finish, &mut out).1 {}
+    });
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    out
 }
 
 #[derive(Copy, Clone)]
@@ -506,6 +554,58 @@ async fn write(
                     contents: content_chunks.into_iter().flatten().cloned().collect(),
                 });
             }
+        }
+    }
+}
+
+// kaca patch: the reused compressor writes what a new GzEncoder writes.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gz_encoder(content_chunks: &[&[u8]]) -> Vec<u8> {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        for chunk in content_chunks {
+            gz.write_all(b"pagefind_dcd").unwrap();
+            gz.write_all(chunk).unwrap();
+        }
+        gz.finish().unwrap()
+    }
+
+    /// Small, empty, several chunks, and files whose compressed stream
+    /// runs past 32 KiB (where the output buffer's size shapes the
+    /// stream), one after another on the same thread's compressor.
+    #[test]
+    fn gzip_with_markers_writes_what_gz_encoder_writes() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut noisy = |len: usize, alphabet: u64| -> Vec<u8> {
+            (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    b'a' + (state % alphabet) as u8
+                })
+                .collect()
+        };
+        let words = b"penerima bantuan kelurahan ".repeat(5_000);
+        let inputs: Vec<Vec<Vec<u8>>> = vec![
+            vec![],
+            vec![vec![]],
+            vec![b"{\"url\":\"/berita/\"}".to_vec()],
+            vec![noisy(100, 26), vec![], noisy(3_000, 4)],
+            vec![noisy(200_000, 26)],
+            vec![words.clone(), noisy(70_000, 3), words],
+            vec![noisy(5, 26)],
+        ];
+        for chunks in &inputs {
+            let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+            assert_eq!(
+                gzip_with_markers(&chunks),
+                gz_encoder(&chunks),
+                "chunks of {:?} bytes",
+                chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+            );
         }
     }
 }
