@@ -166,21 +166,7 @@ fn a_data_file_saved_during_the_build_stops_it() {
     let first_hash = common::sha256_hex(first.as_bytes());
     let second_hash = common::sha256_hex(second.as_bytes());
     let stop = Arc::new(AtomicBool::new(false));
-    // Saves as editors do: a new file renamed over the old one.
-    let writer = {
-        let (stop, csv) = (stop.clone(), csv.clone());
-        std::thread::spawn(move || {
-            let staged = csv.with_extension("csv.saving");
-            let mut turn = false;
-            while !stop.load(Ordering::Relaxed) {
-                let text = if turn { &first } else { &second };
-                std::fs::write(&staged, text).unwrap();
-                std::fs::rename(&staged, &csv).unwrap();
-                turn = !turn;
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        })
-    };
+    let writer = keep_saving(&csv, &first, &second, &stop);
     let output = site.output();
     let mut stopped = 0;
     for _ in 0..40 {
@@ -220,4 +206,73 @@ fn a_data_file_saved_during_the_build_stops_it() {
     writer.join().unwrap();
     assert!(stopped > 0, "no build noticed the file changing");
     common::assert_clean(&common::build_into(&site.root, &output));
+}
+
+/// A page saved while the site is built: the manifest holds the digest of
+/// the version the page was made from, not of whatever is on disk when the
+/// manifest is written at the end.
+#[test]
+fn the_manifest_holds_the_markdown_a_page_was_made_from() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let site = common::copy_fixture("good/data");
+    let page = site.root.join("content/program/pelatihan.md");
+    let first = std::fs::read_to_string(&page).unwrap();
+    let second = first.replace(
+        "Pelatihan kerja kota diikuti",
+        "Pelatihan kerja kota tahun ini diikuti",
+    );
+    assert_ne!(first, second);
+    let first_hash = format!("sha256:{}", common::sha256_hex(first.as_bytes()));
+    let second_hash = format!("sha256:{}", common::sha256_hex(second.as_bytes()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = keep_saving(&page, &first, &second, &stop);
+    let output = site.output();
+    let mut built = 0;
+    for _ in 0..12 {
+        let outcome = common::build_into(&site.root, &output);
+        assert!(outcome.succeeded(), "{}", outcome.diagnostics.report());
+        built += 1;
+        let html = common::read(&output, "program/pelatihan/index.html");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&common::read(&output, "build.json")).unwrap();
+        let recorded = manifest["inputs"]["content/program/pelatihan.md"]
+            .as_str()
+            .unwrap();
+        let made_from = if html.contains("tahun ini diikuti") {
+            &second_hash
+        } else {
+            &first_hash
+        };
+        assert_eq!(
+            recorded, made_from,
+            "build {built}: the manifest names another version than the page shows"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+}
+
+/// Saves `path` as editors do (a new file renamed over the old one), with
+/// `first` and `second` in turn, every millisecond until `stop` is set.
+fn keep_saving(
+    path: &std::path::Path,
+    first: &str,
+    second: &str,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let (path, stop) = (path.to_path_buf(), stop.clone());
+    let texts = [first.to_string(), second.to_string()];
+    std::thread::spawn(move || {
+        let mut staged = path.clone().into_os_string();
+        staged.push(".saving");
+        let mut turn = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            std::fs::write(&staged, &texts[turn]).unwrap();
+            std::fs::rename(&staged, &path).unwrap();
+            turn = 1 - turn;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    })
 }
