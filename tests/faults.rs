@@ -155,9 +155,6 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_intact() {
 /// download of another: the build stops and says which file changed.
 #[test]
 fn a_data_file_saved_during_the_build_stops_it() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     let site = common::copy_fixture("good/data");
     let csv = site.root.join("data/peserta.csv");
     let first = std::fs::read_to_string(&csv).unwrap();
@@ -165,8 +162,7 @@ fn a_data_file_saved_during_the_build_stops_it() {
     assert_ne!(first, second);
     let first_hash = common::sha256_hex(first.as_bytes());
     let second_hash = common::sha256_hex(second.as_bytes());
-    let stop = Arc::new(AtomicBool::new(false));
-    let writer = keep_saving(&csv, &first, &second, &stop);
+    let saving = keep_saving(&csv, &first, &second);
     let output = site.output();
     let mut stopped = 0;
     for _ in 0..40 {
@@ -202,8 +198,7 @@ fn a_data_file_saved_during_the_build_stops_it() {
             }
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    writer.join().unwrap();
+    drop(saving);
     assert!(stopped > 0, "no build noticed the file changing");
     common::assert_clean(&common::build_into(&site.root, &output));
 }
@@ -213,9 +208,6 @@ fn a_data_file_saved_during_the_build_stops_it() {
 /// manifest is written at the end.
 #[test]
 fn the_manifest_holds_the_markdown_a_page_was_made_from() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     let site = common::copy_fixture("good/data");
     let page = site.root.join("content/program/pelatihan.md");
     let first = std::fs::read_to_string(&page).unwrap();
@@ -226,8 +218,7 @@ fn the_manifest_holds_the_markdown_a_page_was_made_from() {
     assert_ne!(first, second);
     let first_hash = format!("sha256:{}", common::sha256_hex(first.as_bytes()));
     let second_hash = format!("sha256:{}", common::sha256_hex(second.as_bytes()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writer = keep_saving(&page, &first, &second, &stop);
+    let saving = keep_saving(&page, &first, &second);
     let output = site.output();
     let mut built = 0;
     for _ in 0..12 {
@@ -250,29 +241,45 @@ fn the_manifest_holds_the_markdown_a_page_was_made_from() {
             "build {built}: the manifest names another version than the page shows"
         );
     }
-    stop.store(true, Ordering::Relaxed);
-    writer.join().unwrap();
+    drop(saving);
 }
 
-/// Saves `path` as editors do (a new file renamed over the old one), with
-/// `first` and `second` in turn, every millisecond until `stop` is set.
-fn keep_saving(
-    path: &std::path::Path,
-    first: &str,
-    second: &str,
-    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> std::thread::JoinHandle<()> {
-    let (path, stop) = (path.to_path_buf(), stop.clone());
-    let texts = [first.to_string(), second.to_string()];
-    std::thread::spawn(move || {
-        let mut staged = path.clone().into_os_string();
-        staged.push(".saving");
+/// Saves a file as editors do (a new file renamed over the old one), with
+/// the second text and the first in turn, every millisecond, until dropped.
+/// The new file has a hidden name, which no build reads: a name a build
+/// reads could vanish between its listing and its reading.
+struct KeepSaving {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+fn keep_saving(path: &std::path::Path, first: &str, second: &str) -> KeepSaving {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let texts = [second.to_string(), first.to_string()];
+    let name = path.file_name().unwrap().to_string_lossy();
+    let staged = path.with_file_name(format!(".{name}.saving"));
+    let (path, stopped) = (path.to_path_buf(), stop.clone());
+    let writer = std::thread::spawn(move || {
         let mut turn = 0;
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
             std::fs::write(&staged, &texts[turn]).unwrap();
             std::fs::rename(&staged, &path).unwrap();
             turn = 1 - turn;
             std::thread::sleep(Duration::from_millis(1));
         }
-    })
+    });
+    KeepSaving {
+        stop,
+        writer: Some(writer),
+    }
+}
+
+impl Drop for KeepSaving {
+    /// Stops saving, also when a test fails while the file is being saved.
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
 }
