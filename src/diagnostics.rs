@@ -230,10 +230,10 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// a cost that grows with the square of a page's length.
 pub struct LineFinder<'t> {
     text: &'t str,
-    /// Where counting stopped, the line there, and where that line starts.
+    /// Where counting stopped, and its line and column there.
     offset: usize,
     line: usize,
-    line_start: usize,
+    column: usize,
 }
 
 impl<'t> LineFinder<'t> {
@@ -242,7 +242,7 @@ impl<'t> LineFinder<'t> {
             text,
             offset: 0,
             line: 1,
-            line_start: 0,
+            column: 1,
         }
     }
 
@@ -254,13 +254,17 @@ impl<'t> LineFinder<'t> {
             *self = LineFinder::new(self.text);
         }
         let skipped = &self.text[self.offset..offset];
-        self.line += skipped.matches('\n').count();
-        if let Some(last) = skipped.rfind('\n') {
-            self.line_start = self.offset + last + 1;
+        // Only what was skipped is read: a page that is one long line with
+        // many links is not read from the line's start for each.
+        match skipped.rfind('\n') {
+            Some(last) => {
+                self.line += skipped.matches('\n').count();
+                self.column = skipped[last + 1..].chars().count() + 1;
+            }
+            None => self.column += skipped.chars().count(),
         }
         self.offset = offset;
-        let column = self.text[self.line_start..offset].chars().count() + 1;
-        (self.line, column)
+        (self.line, self.column)
     }
 }
 
