@@ -215,13 +215,9 @@ pub fn relative_to(root: &Path, path: &Path) -> PathBuf {
 
 /// Converts a byte offset in `text` into a 1-based line and column
 /// (column counted in characters, as editors show it).
+/// For many offsets into one text, [`LineFinder`] reads it once.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineFinder::new(text).at(offset)
 }
 
 /// Lines and columns of many offsets into one text, found in one pass
@@ -247,7 +243,7 @@ impl<'t> LineFinder<'t> {
     }
 
     /// The line and column (both from 1, the column in characters) of the
-    /// byte `offset`, as [`line_column`] gives them.
+    /// byte `offset`; one inside a character counts as that character's.
     pub fn at(&mut self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         if offset < self.offset {
@@ -424,7 +420,8 @@ mod tests {
     }
 
     /// Offsets in order, repeated, going back, inside a character, past
-    /// the end: the finder gives what `line_column` gives for each.
+    /// the end: a finder that has counted up to earlier offsets gives what
+    /// a fresh one (`line_column`) gives for each.
     #[test]
     fn line_finder_agrees_with_line_column() {
         let text = "judul\n\nbé [tautan](@/a.md)\r\n\nakhir é\n";

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 
 use super::sanitise::{SAFE_SCHEMES, Sanitiser, findings};
-use crate::diagnostics::line_column;
+use crate::diagnostics::LineFinder;
 
 /// What a link in markdown points at, as far as the markdown stage can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +237,7 @@ fn unsafe_parts(
     input: &MarkdownInput<'_>,
 ) -> Vec<LinkProblem> {
     let mut found = Vec::new();
+    let mut lines = LineFinder::new(input.text);
     for (event, range) in events {
         let what = match event {
             Event::Html(raw) | Event::InlineHtml(raw) => findings(raw, input.frame_hosts),
@@ -253,7 +254,7 @@ fn unsafe_parts(
         if what.is_empty() {
             continue;
         }
-        let (line, column) = line_column(input.text, range.start);
+        let (line, column) = lines.at(range.start);
         found.push(LinkProblem {
             line: line + input.first_line - 1,
             column,
@@ -287,12 +288,13 @@ fn control_characters(input: &MarkdownInput<'_>) -> Vec<LinkProblem> {
     if !crate::render::has_forbidden_control(input.text) {
         return Vec::new();
     }
+    let mut lines = LineFinder::new(input.text);
     input
         .text
         .char_indices()
         .filter(|&(_, c)| crate::render::is_forbidden_control(c))
         .map(|(at, c)| {
-            let (line, column) = line_column(input.text, at);
+            let (line, column) = lines.at(at);
             LinkProblem {
                 line: line + input.first_line - 1,
                 column,
@@ -336,12 +338,13 @@ fn place_statistics<'a>(
     let pattern = &*PATTERN;
     let mut out = Vec::with_capacity(events.len());
     let mut placements = Vec::new();
+    let mut lines = LineFinder::new(input.text);
     let mut in_code = false;
     // Adjacent text events are joined first: a shortcode may span them.
     let mut pending: Option<(String, Range<usize>)> = None;
-    let flush = |pending: &mut Option<(String, Range<usize>)>,
-                 out: &mut Vec<(Event<'a>, Range<usize>)>,
-                 placements: &mut Vec<Placement>| {
+    let mut flush = |pending: &mut Option<(String, Range<usize>)>,
+                     out: &mut Vec<(Event<'a>, Range<usize>)>,
+                     placements: &mut Vec<Placement>| {
         let Some((text, range)) = pending.take() else {
             return;
         };
@@ -363,7 +366,7 @@ fn place_statistics<'a>(
                 .map(|i| search_from + i)
                 .unwrap_or(search_from);
             search_from = (at + 2).min(input.text.len());
-            let (line, column) = line_column(input.text, at);
+            let (line, column) = lines.at(at);
             placements.push(Placement {
                 kind: found[1].to_string(),
                 id: found[2].to_string(),
@@ -497,6 +500,7 @@ fn check_own_fragments(
     anchors: &[String],
     problems: &mut Vec<LinkProblem>,
 ) {
+    let mut lines = LineFinder::new(input.text);
     for (event, range) in events {
         let Event::Start(Tag::Link { dest_url, .. }) = event else {
             continue;
@@ -507,7 +511,7 @@ fn check_own_fragments(
         if fragment.is_empty() || anchors.iter().any(|a| a == fragment) {
             continue;
         }
-        let (line, column) = line_column(input.text, range.start);
+        let (line, column) = lines.at(range.start);
         problems.push(LinkProblem {
             line: line + input.first_line - 1,
             column,
@@ -550,7 +554,7 @@ fn resolve_links(
     problems: &mut Vec<LinkProblem>,
 ) -> Vec<FoundLink> {
     let mut found = Vec::new();
-    let mut lines = crate::diagnostics::LineFinder::new(input.text);
+    let mut lines = LineFinder::new(input.text);
     for (event, range) in events.iter_mut() {
         let (dest_url, link_type) = match event {
             Event::Start(Tag::Link {
