@@ -14,6 +14,10 @@ use crate::content::Target;
 pub struct PageView {
     shared: Arc<Shared>,
     index: usize,
+    /// `taxonomies`, made on first read: a theme commonly reads it twice
+    /// (whether there are any, then each), and each making builds every
+    /// term's links.
+    taxonomies: std::sync::OnceLock<Value>,
 }
 
 impl PageView {
@@ -21,6 +25,7 @@ impl PageView {
         Value::from_object(PageView {
             shared: shared.clone(),
             index,
+            taxonomies: std::sync::OnceLock::new(),
         })
     }
 }
@@ -98,7 +103,10 @@ impl Object for PageView {
             "draft" => Value::from(page.meta.draft),
             "in_search_index" => Value::from(page.meta.in_search_index),
             "authors" => Value::from(page.meta.authors.clone()),
-            "taxonomies" => taxonomy_links(shared, &page.lang, &page.meta.taxonomies),
+            "taxonomies" => self
+                .taxonomies
+                .get_or_init(|| taxonomy_links(shared, &page.lang, &page.meta.taxonomies))
+                .clone(),
             "extra" => Value::from_serialize(&page.meta.extra),
             "translations" => translations(shared, Target::Page(self.index), &page.key),
             "ancestors" => ancestors(shared, Some(page.section)),
