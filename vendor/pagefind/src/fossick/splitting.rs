@@ -1,6 +1,8 @@
 use convert_case::{Case, Casing};
+use std::cell::RefCell;
+use std::rc::Rc;
 use emojis;
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 use lazy_static::lazy_static;
 use pagefind_stem::Stemmer;
 use regex::Regex;
@@ -98,6 +100,80 @@ pub fn get_indexable_words(
     }
 
     results
+}
+
+/// kaca patch: the most words [`cached_indexable_words`] remembers on one
+/// thread before it starts again (a few hundred bytes each).
+const WORD_CACHE_LIMIT: usize = 1 << 14;
+
+/// kaca patch: the words to index for the words met on this thread, per
+/// language (each has its stemmer) and set of characters to keep.
+#[derive(Default)]
+struct WordCache {
+    languages: Vec<(String, Vec<char>, HashMap<Box<str>, Rc<[IndexableWord]>>)>,
+}
+
+thread_local! {
+    static WORD_CACHE: RefCell<WordCache> = RefCell::new(WordCache::default());
+}
+
+/// kaca patch: [`get_indexable_words`] followed by [`get_dotted_tails`] for
+/// `raw_word` in a page in `language` (the stemmer's), remembered on the
+/// calling thread. A site repeats its words on every page: working them
+/// out (normalising, stemming, finding compound parts) was a seventh of
+/// building the index, for the same answer each time. Both functions
+/// read nothing but their arguments, so the index is the same.
+pub fn cached_indexable_words(
+    raw_word: &str,
+    language: &str,
+    stemmer: Option<&Stemmer>,
+    include_characters: &[char],
+) -> Rc<[IndexableWord]> {
+    // Numbers, dates and codes seldom repeat: remembering them would only
+    // hold memory.
+    if raw_word.bytes().any(|b| b.is_ascii_digit()) {
+        return words_and_tails(raw_word, stemmer, include_characters).into();
+    }
+    WORD_CACHE.with_borrow_mut(|cache| {
+        let at = match cache
+            .languages
+            .iter()
+            .position(|(lang, chars, _)| lang == language && chars == include_characters)
+        {
+            Some(at) => at,
+            None => {
+                cache.languages.push((
+                    language.to_string(),
+                    include_characters.to_vec(),
+                    HashMap::new(),
+                ));
+                cache.languages.len() - 1
+            }
+        };
+        let words = &mut cache.languages[at].2;
+        if let Some(found) = words.get(raw_word) {
+            return Rc::clone(found);
+        }
+        let found: Rc<[IndexableWord]> =
+            words_and_tails(raw_word, stemmer, include_characters).into();
+        if words.len() >= WORD_CACHE_LIMIT {
+            words.clear();
+        }
+        words.insert(raw_word.into(), Rc::clone(&found));
+        found
+    })
+}
+
+/// kaca patch: what [`cached_indexable_words`] remembers.
+fn words_and_tails(
+    raw_word: &str,
+    stemmer: Option<&Stemmer>,
+    include_characters: &[char],
+) -> Vec<IndexableWord> {
+    let mut found = get_indexable_words(raw_word, stemmer, include_characters);
+    let tails = get_dotted_tails(raw_word, stemmer, include_characters, &found);
+    found.extend(tails);
+    found
 }
 
 /// Pulling out a useful compound word from a dot-segmented word,
@@ -530,6 +606,73 @@ mod tests {
         each(&alphabet, &mut word, 5, &mut shortcut);
         // The short way is taken for many of them, not for none.
         assert!(shortcut > 10_000, "{shortcut}");
+    }
+
+    /// kaca patch: a remembered word gives what working it out gives, in
+    /// each language and with each set of kept characters, the second and
+    /// the hundredth time too (the cache never mixes two languages up).
+    #[test]
+    fn remembered_words_are_the_words_worked_out() {
+        let words = [
+            "running", "Running", "café", "CAFÉ", "naïve", "kata-kata", "e-KTP",
+            "sysconfig.is_python_build", "www.balikpapan.go.id", "Rp1.500.000", "JobFair2025",
+            "l'alphabet", "(2025", "kota,", "🎉", "コンピュータ", "berjalan", "pekerjaan", "c++",
+            "",
+        ];
+        let settings: [(&str, &[char]); 4] =
+            [("en", &[]), ("id", &[]), ("en", &['+']), ("unknown", &[])];
+        for round in 0..100 {
+            for (language, include) in settings {
+                let stemmer = get_stemmer(language);
+                for word in words {
+                    let mut expected = get_indexable_words(word, stemmer.as_ref(), include);
+                    let tails = get_dotted_tails(word, stemmer.as_ref(), include, &expected);
+                    expected.extend(tails);
+                    assert_eq!(expected, words_and_tails(word, stemmer.as_ref(), include));
+                    let remembered =
+                        cached_indexable_words(word, language, stemmer.as_ref(), include);
+                    assert_eq!(
+                        &remembered[..],
+                        &expected[..],
+                        "{word:?} in {language:?} with {include:?}, round {round}"
+                    );
+                }
+            }
+        }
+        // The languages differ where it matters: English stems, Indonesian
+        // does not stem this word the same way.
+        let english = cached_indexable_words("running", "en", get_stemmer("en").as_ref(), &[]);
+        let indonesian =
+            cached_indexable_words("running", "id", get_stemmer("id").as_ref(), &[]);
+        assert_ne!(english[0].stemmed, indonesian[0].stemmed);
+    }
+
+    /// kaca patch: past its limit the cache starts again, and still answers
+    /// right.
+    #[test]
+    fn the_word_cache_stays_within_its_limit() {
+        let stemmer = get_stemmer("en");
+        for n in 0..(WORD_CACHE_LIMIT + 10) {
+            // Letters only: words with digits are not remembered.
+            let word: String = std::iter::successors(Some(n), |n| (*n >= 26).then(|| n / 26))
+                .map(|digit| char::from(b'a' + (digit % 26) as u8))
+                .collect();
+            let remembered = cached_indexable_words(&word, "en", stemmer.as_ref(), &[]);
+            assert_eq!(
+                &remembered[..],
+                &get_indexable_words(&word, stemmer.as_ref(), &[])[..]
+            );
+        }
+        let held = WORD_CACHE.with_borrow(|cache| {
+            cache
+                .languages
+                .iter()
+                .map(|(_, _, words)| words.len())
+                .max()
+                .unwrap_or(0)
+        });
+        assert!(held <= WORD_CACHE_LIMIT, "{held}");
+        assert!(held > 0);
     }
 
     #[test]
