@@ -321,7 +321,7 @@ fn run_stages(
         timings.push(("search", clock.lap()));
     }
     if site.manifest {
-        let read_during_build: Vec<(String, String)> = site
+        let data_read: Vec<output::manifest::DataRead> = site
             .package
             .iter()
             .flat_map(|package| &package.resources)
@@ -333,7 +333,11 @@ fn run_stages(
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                Some((path, format!("sha256:{}", facts.sha256)))
+                Some(output::manifest::DataRead {
+                    path,
+                    digest: format!("sha256:{}", facts.sha256),
+                    settled: facts.settled,
+                })
             })
             .collect();
         match output::manifest::file(
@@ -343,7 +347,7 @@ fn run_stages(
             options.source_date,
             &site.content.draft_paths,
             &site.content.read_digests,
-            &read_during_build,
+            &data_read,
             &files,
         ) {
             Ok(manifest) => files.push(manifest),

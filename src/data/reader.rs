@@ -9,6 +9,7 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
+use super::identity::SettledRead;
 use super::package::Resource;
 use super::schema::Cell;
 use crate::diagnostics::{Diagnostic, Location};
@@ -33,6 +34,9 @@ pub struct Scan {
     pub bytes: u64,
     /// Hex SHA-256 of the file as read.
     pub sha256: String,
+    /// The file's identity when reading began, when its times will tell a
+    /// later change (see [`crate::data::identity`]).
+    pub settled: Option<SettledRead>,
     /// Listed problems (at most `LISTED_PER_RESOURCE`), with their lines.
     pub problems: Vec<Diagnostic>,
     /// All problems, listed or not.
@@ -80,6 +84,7 @@ pub fn scan(
     visit: &mut dyn FnMut(&Row<'_>),
 ) -> Scan {
     let mut scan = Scan::default();
+    let began = std::time::SystemTime::now();
     let file = match std::fs::File::open(&resource.absolute) {
         Ok(file) => file,
         Err(error) => {
@@ -96,6 +101,7 @@ pub fn scan(
             return scan;
         }
     };
+    scan.settled = SettledRead::of_open(&file, began);
     let mut source = Hashing {
         inner: std::io::BufReader::with_capacity(1 << 16, file),
         hasher: Sha256::new(),
@@ -833,7 +839,9 @@ fn scan_in_parallel<S: RowSink>(
     new_sink: &(dyn Fn() -> S + Sync),
     chunk_records: usize,
 ) -> Option<(Scan, S)> {
+    let began = std::time::SystemTime::now();
     let file = std::fs::File::open(&resource.absolute).ok()?;
+    let settled = SettledRead::of_open(&file, began);
     let mut source = Hashing {
         inner: std::io::BufReader::with_capacity(1 << 16, file),
         hasher: Sha256::new(),
@@ -935,6 +943,7 @@ fn scan_in_parallel<S: RowSink>(
     }
     scan.bytes = source.bytes;
     scan.sha256 = crate::render::hex(&source.hasher.finalize());
+    scan.settled = settled;
     Some((scan, sink))
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{MARKER, SOURCE_DIRS};
+use crate::data::identity::SettledRead;
 use crate::diagnostics::Diagnostic;
 use crate::render::{Contents, OutputFile};
 
@@ -43,9 +44,20 @@ pub struct Manifest {
     pub outputs: BTreeMap<String, String>,
 }
 
+/// A data file the build read: its project path, the digest of the bytes
+/// the figures were computed from, and its identity then when that tells
+/// whether it changed since (see [`crate::data::identity`]).
+pub struct DataRead {
+    pub path: String,
+    pub digest: String,
+    pub settled: Option<SettledRead>,
+}
+
 /// Builds the manifest file for `files`, which the output stage is about to
 /// write, reading the project's input files under `root` (those in
-/// `read_digests`, by path as listed, were hashed as they were read).
+/// `read_digests`, by path as listed, were hashed as they were read; data
+/// files in `data_read` are hashed again unless their identity shows them
+/// unchanged since they were read).
 #[allow(clippy::too_many_arguments)]
 pub fn file(
     root: &Path,
@@ -54,11 +66,11 @@ pub fn file(
     source_date: Option<jiff::Timestamp>,
     draft_paths: &[String],
     read_digests: &std::collections::HashMap<PathBuf, String>,
-    read_during_build: &[(String, String)],
+    data_read: &[DataRead],
     files: &[OutputFile],
 ) -> Result<OutputFile, Diagnostic> {
-    let mut inputs = hash_inputs(root, theme, read_digests)?;
-    changed_during_build(&inputs, read_during_build)?;
+    let mut inputs = hash_inputs(root, theme, read_digests, data_read)?;
+    changed_during_build(&inputs, data_read)?;
     let hidden: Vec<String> = inputs
         .keys()
         .filter(|name| is_draft(name, draft_paths))
@@ -103,17 +115,19 @@ pub fn file(
 /// Data files are read once, early, to compute the figures, and copied
 /// into the site at the end. One saved in between (an editor, a sync
 /// client, an export still running) would publish figures that do not
-/// match their download; the build stops instead. `read_during_build`
-/// holds (project path, SHA-256 of the bytes the figures were computed
-/// from).
+/// match their download; the build stops instead.
 fn changed_during_build(
     inputs: &BTreeMap<String, String>,
-    read_during_build: &[(String, String)],
+    data_read: &[DataRead],
 ) -> Result<(), Diagnostic> {
-    let changed: Vec<&str> = read_during_build
+    let changed: Vec<&str> = data_read
         .iter()
-        .filter(|(path, digest)| inputs.get(path).is_some_and(|now| now != digest))
-        .map(|(path, _)| path.as_str())
+        .filter(|read| {
+            inputs
+                .get(&read.path)
+                .is_some_and(|now| *now != read.digest)
+        })
+        .map(|read| read.path.as_str())
         .collect();
     if changed.is_empty() {
         return Ok(());
@@ -130,11 +144,13 @@ fn changed_during_build(
 
 /// `site.toml` and every file of the folders a build reads (the site's
 /// own theme folder only), hidden files left out as the loaders do; a file
-/// in `read_digests` is not read again.
+/// in `read_digests`, or a data file still as it was read, is not read
+/// again.
 fn hash_inputs(
     root: &Path,
     theme: &str,
     read_digests: &std::collections::HashMap<PathBuf, String>,
+    data_read: &[DataRead],
 ) -> Result<BTreeMap<String, String>, Diagnostic> {
     let mut paths: Vec<PathBuf> = Vec::new();
     let config = root.join(crate::config::CONFIG_FILE);
@@ -166,15 +182,24 @@ fn hash_inputs(
     }
     let hashed: Vec<Option<(String, String)>> = paths
         .par_iter()
-        .map(|path| match read_digests.get(path) {
-            Some(digest) => Ok(Some((relative(root, path), digest.clone()))),
-            None => match sha256_of_file(path) {
-                Ok(digest) => Ok(Some((relative(root, path), digest))),
+        .map(|path| {
+            if let Some(digest) = read_digests.get(path) {
+                return Ok(Some((relative(root, path), digest.clone())));
+            }
+            let name = relative(root, path);
+            let unchanged = data_read.iter().find(|read| {
+                read.path == name && read.settled.is_some_and(|settled| settled.still_at(path))
+            });
+            if let Some(read) = unchanged {
+                return Ok(Some((name, read.digest.clone())));
+            }
+            match sha256_of_file(path) {
+                Ok(digest) => Ok(Some((name, digest))),
                 // Gone since the folder was listed: an editor's or a sync
                 // client's temporary file, not an input.
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(error) => Err(read_error(path, error)),
-            },
+            }
         })
         .collect::<Result<_, Diagnostic>>()?;
     Ok(hashed.into_iter().flatten().collect())
@@ -324,8 +349,8 @@ pub fn verify(site: &Path, root: Option<&Path>) -> Result<Verification, String> 
         .cloned()
         .collect();
     if let Some(root) = root {
-        let inputs =
-            hash_inputs(root, &manifest.theme, &Default::default()).map_err(|d| d.to_string())?;
+        let inputs = hash_inputs(root, &manifest.theme, &Default::default(), &[])
+            .map_err(|d| d.to_string())?;
         found.checked_inputs = inputs.len();
         for (name, digest) in &inputs {
             match manifest.inputs.get(name) {
@@ -343,4 +368,75 @@ pub fn verify(site: &Path, root: Option<&Path>) -> Result<Verification, String> 
             .collect();
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::identity::FileIdentity;
+
+    /// A project with one data file, and that file as a build read it
+    /// (identity trusted at once, as after three seconds).
+    fn project(text: &str) -> (tempfile::TempDir, PathBuf, DataRead) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir(dir.path().join("data")).expect("data folder");
+        let csv = dir.path().join("data/records.csv");
+        std::fs::write(&csv, text).expect("data file");
+        let opened = std::fs::File::open(&csv).expect("open the data file");
+        let read = DataRead {
+            path: "data/records.csv".to_string(),
+            digest: sha256(text.as_bytes()),
+            settled: FileIdentity::of_open(&opened).map(SettledRead),
+        };
+        (dir, csv, read)
+    }
+
+    fn inputs(root: &Path, read: &DataRead) -> Result<BTreeMap<String, String>, Diagnostic> {
+        let inputs = hash_inputs(
+            root,
+            "default",
+            &Default::default(),
+            std::slice::from_ref(read),
+        )?;
+        changed_during_build(&inputs, std::slice::from_ref(read))?;
+        Ok(inputs)
+    }
+
+    fn assert_changed(problem: Diagnostic) {
+        assert!(
+            problem
+                .message
+                .contains("changed while the site was being built: data/records.csv"),
+            "{}",
+            problem.message
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unchanged_data_file_is_listed_as_read_without_reading_it_again() {
+        let (dir, _, mut read) = project("a,b\n1,2\n");
+        // A digest no reading of the file gives: it shows in the manifest
+        // only when the file was not hashed again.
+        read.digest = "sha256:as-read".to_string();
+        let listed = inputs(dir.path(), &read).expect("unchanged");
+        assert_eq!(listed["data/records.csv"], "sha256:as-read");
+        // Not trusted (changed too recently when read): hashed again, and
+        // the difference stops the build.
+        read.settled = None;
+        assert_changed(inputs(dir.path(), &read).expect_err("hashed again"));
+    }
+
+    #[test]
+    fn a_data_file_changed_after_it_was_read_stops_the_build() {
+        let (dir, csv, read) = project("a,b\n1,2\n");
+        // Past the file system clock's tick: the change time moves on.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&csv, "a,b\n3,4\n").expect("save the data file");
+        assert_changed(inputs(dir.path(), &read).expect_err("changed"));
+        // Saved back as it was: the same bytes, listed as read.
+        std::fs::write(&csv, "a,b\n1,2\n").expect("save the data file");
+        let listed = inputs(dir.path(), &read).expect("same bytes");
+        assert_eq!(listed["data/records.csv"], read.digest);
+    }
 }

@@ -26,6 +26,10 @@ pub struct ResourceFacts {
     pub rows: u64,
     pub bytes: u64,
     pub sha256: String,
+    /// The file's identity when it was read, when its times will tell a
+    /// later change: the manifest then need not hash it again.
+    #[serde(skip)]
+    pub settled: Option<crate::data::identity::SettledRead>,
     /// For person-level data: every value each field that a declaration
     /// groups or filters by takes in the file (`field@month` and
     /// `field@year` for series by period; `""` for a missing value). The
@@ -1084,6 +1088,7 @@ pub fn compute_since(
             rows: scan.rows,
             bytes: scan.bytes,
             sha256: scan.sha256,
+            settled: scan.settled,
             domains: domains
                 .into_iter()
                 .filter_map(|domain| {
