@@ -178,6 +178,18 @@ async function overflow(page) {
         culprits.push({ element, right: Math.round(box.right) });
       }
     }
+    // Text too wide for its box (a long word) makes no element stick out:
+    // name the innermost boxes whose content overflows them instead.
+    if (culprits.length === 0) {
+      for (const element of document.body.querySelectorAll('*')) {
+        if (element.scrollWidth <= element.clientWidth + 0.5) continue;
+        if (getComputedStyle(element).overflowX !== 'visible') continue;
+        const inner = [...element.children].some(
+          (child) => child.scrollWidth > child.clientWidth + 0.5 && getComputedStyle(child).overflowX === 'visible',
+        );
+        if (!inner) culprits.push({ element, right: Math.round(element.getBoundingClientRect().left + element.scrollWidth) });
+      }
+    }
     return {
       scrollWidth: root.scrollWidth,
       clientWidth: width,
