@@ -250,7 +250,9 @@ fn read_rows(
         }
         number += 1;
         let offset = record.position().map(|p| p.byte()).unwrap_or(0);
-        if let Err(fatal) = checks.record(&mut found, &record, number, offset, visit) {
+        // The record is read into again next time round: these borrow it.
+        let mut values = RowValues::default();
+        if let Err(fatal) = checks.record(&mut found, &record, &mut values, number, offset, visit) {
             stopped = Err(fatal);
             break;
         }
@@ -439,12 +441,15 @@ impl<'a> Checks<'a> {
     }
 
     /// Checks one record (numbered `number`, at byte `offset`) and hands it
-    /// to `visit` when it is sound. An error means reading must stop (the
-    /// file is not UTF-8).
-    fn record(
+    /// to `visit` when it is sound; `values` is filled with its texts and
+    /// typed cells (kept across the records of a chunk, so that a record
+    /// costs no allocation). An error means reading must stop (the file is
+    /// not UTF-8).
+    fn record<'r>(
         &self,
         found: &mut Found,
-        record: &csv::ByteRecord,
+        record: &'r csv::ByteRecord,
+        values: &mut RowValues<'r>,
         number: u64,
         offset: u64,
         visit: &mut dyn FnMut(&Row<'_>),
@@ -500,13 +505,14 @@ impl<'a> Checks<'a> {
             );
             return Ok(());
         }
-        let texts = record_texts(record).map_err(|index| {
+        let RowValues { texts, cells } = values;
+        record_texts(record, texts).map_err(|index| {
             (
                 offset,
                 not_utf8(resource, number, &resource.fields[index].name),
             )
         })?;
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(field_count);
+        cells.clear();
         let mut row_ok = true;
         for (index, (field, rules)) in resource.fields.iter().zip(&self.rules).enumerate() {
             let text = texts[index];
@@ -612,7 +618,7 @@ impl<'a> Checks<'a> {
         scan.rows += 1;
         if row_ok {
             visit(&Row {
-                cells: &cells,
+                cells,
                 record: number,
                 offset,
             });
@@ -627,9 +633,9 @@ impl<'a> Checks<'a> {
 /// on every record. A value is then cut out at its boundaries, which
 /// `str::get` checks fall between characters (a character split across
 /// two values is caught there, value by value).
-fn record_texts(record: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
+fn record_texts<'r>(record: &'r csv::ByteRecord, texts: &mut Vec<&'r str>) -> Result<(), usize> {
     let whole = std::str::from_utf8(record.as_slice()).ok();
-    let mut texts = Vec::with_capacity(record.len());
+    texts.clear();
     for (index, bytes) in record.iter().enumerate() {
         let text = whole
             .and_then(|whole| whole.get(record.range(index)?))
@@ -637,7 +643,15 @@ fn record_texts(record: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
             .ok_or(index)?;
         texts.push(text);
     }
-    Ok(texts)
+    Ok(())
+}
+
+/// One record's values as text and as typed cells, both borrowing the
+/// record.
+#[derive(Default)]
+struct RowValues<'r> {
+    texts: Vec<&'r str>,
+    cells: Vec<Cell<'r>>,
 }
 
 fn duplicate_value(resource: &Resource, number: u64, index: usize, text: &str) -> Diagnostic {
@@ -983,11 +997,20 @@ fn fill_chunk<R: Read>(
     number: &mut u64,
 ) -> Result<Filled, ()> {
     chunk.places.clear();
-    chunk.records.resize_with(capacity, csv::ByteRecord::new);
     // Long rows make fewer records a chunk: the chunks in flight stay a
     // few megabytes whatever the rows hold.
     let mut bytes = 0usize;
     while chunk.places.len() < capacity && bytes < CHUNK_BYTES {
+        if chunk.records.len() == chunk.places.len() {
+            // A new record is made as large as the records so far: grown
+            // from nothing, it would be copied some nine times while the
+            // reader fills it.
+            let read = chunk.places.len().max(1);
+            chunk.records.push(csv::ByteRecord::with_capacity(
+                (bytes / read).next_power_of_two().max(64),
+                field_count,
+            ));
+        }
         let record = &mut chunk.records[chunk.places.len()];
         if !reader.read_byte_record(record).map_err(|_| ())? {
             return Ok(Filled::End);
@@ -1006,9 +1029,17 @@ fn fill_chunk<R: Read>(
 fn check_chunk<S: RowSink>(checks: &Checks<'_>, chunk: &Chunk, mut sink: S) -> Checked<S> {
     let mut found = Found::new(checks.resource);
     let mut stopped = false;
+    let mut values = RowValues::default();
     for (record, &(number, offset)) in chunk.records.iter().zip(&chunk.places) {
         if checks
-            .record(&mut found, record, number, offset, &mut |row| sink.row(row))
+            .record(
+                &mut found,
+                record,
+                &mut values,
+                number,
+                offset,
+                &mut |row| sink.row(row),
+            )
             .is_err()
         {
             stopped = true;
@@ -1133,20 +1164,23 @@ mod tests {
     #[test]
     fn record_texts_name_the_value_that_is_not_utf8() {
         let record = |values: &[&[u8]]| csv::ByteRecord::from(values.to_vec());
+        // The same buffer for every record, as a chunk is read: what an
+        // earlier record left in it must not show.
+        let texts_of = |record: &csv::ByteRecord| {
+            let mut texts = vec!["left from the record before"; 5];
+            record_texts(record, &mut texts).map(|()| texts.join("|"))
+        };
         assert_eq!(
-            record_texts(&record(&[
+            texts_of(&record(&[
                 b"Balikpapan",
                 "Gunung Samarinda \u{e9}".as_bytes(),
                 b""
             ])),
-            Ok(vec!["Balikpapan", "Gunung Samarinda \u{e9}", ""])
+            Ok("Balikpapan|Gunung Samarinda \u{e9}|".to_string())
         );
-        assert_eq!(record_texts(&record(&[b"a", &[b'b', 0xff], b"c"])), Err(1));
-        assert_eq!(record_texts(&record(&[b"a", b"b", &[0xc3]])), Err(2));
-        assert_eq!(
-            record_texts(&record(&[&[b'x', 0xc3], &[0xa9, b'y']])),
-            Err(0)
-        );
+        assert_eq!(texts_of(&record(&[b"a", &[b'b', 0xff], b"c"])), Err(1));
+        assert_eq!(texts_of(&record(&[b"a", b"b", &[0xc3]])), Err(2));
+        assert_eq!(texts_of(&record(&[&[b'x', 0xc3], &[0xa9, b'y']])), Err(0));
     }
 
     /// The csv crate's own byte positions, turned into lines, must be right

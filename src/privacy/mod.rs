@@ -42,11 +42,18 @@ const LISTED_FINDINGS: usize = 20;
 
 /// Scans the values of one resource as they stream past: every field that
 /// may be shown or published (all but declared identifiers).
+/// Codes from this one up stand for a value left uncoded.
+pub const UNCODED_FROM: usize = u32::MAX as usize - 1;
+
 pub struct DataScan<'a> {
     detector: &'a identifiers::Detector,
     resource: &'a crate::data::package::Resource,
     findings: Vec<(u64, Diagnostic)>,
     total: usize,
+    /// For each field, the slot of the codes its values come with (see
+    /// [`DataScan::row`]), and for each code whether its value was found
+    /// clean: a category repeated on every row is scanned once.
+    coded: Vec<Option<(usize, Vec<bool>)>>,
 }
 
 impl<'a> DataScan<'a> {
@@ -59,15 +66,48 @@ impl<'a> DataScan<'a> {
             resource,
             findings: Vec::new(),
             total: 0,
+            coded: Vec::new(),
         }
     }
 
-    pub fn row(&mut self, row: &crate::data::reader::Row<'_>) {
+    /// Whether the scan reads a field's values as text, and so gains from
+    /// knowing which values it has seen (see [`DataScan::with_codes`]).
+    pub fn scans_text(field: &crate::data::schema::Field) -> bool {
+        field.role != crate::data::schema::Role::Identifier
+            && field.field_type == crate::data::schema::FieldType::String
+    }
+
+    /// Rows will come with codes of some fields' values: `(field index,
+    /// slot)` says where in a row's codes each field's code is. Equal
+    /// codes are equal values; a code of [`UNCODED_FROM`] or above is a
+    /// value left uncoded.
+    pub fn with_codes(mut self, slots: Vec<(usize, usize)>) -> Self {
+        self.coded = vec![None; self.resource.fields.len()];
+        for (index, slot) in slots {
+            self.coded[index] = Some((slot, Vec::new()));
+        }
+        self
+    }
+
+    /// Scans one row's values for personal data; `codes` are the row's
+    /// codes by slot (see [`DataScan::with_codes`]).
+    pub fn row(&mut self, row: &crate::data::reader::Row<'_>, codes: &[u32]) {
         use crate::data::schema::{Cell, Role};
-        for (field, cell) in self.resource.fields.iter().zip(row.cells) {
+        for (index, (field, cell)) in self.resource.fields.iter().zip(row.cells).enumerate() {
             if field.role == Role::Identifier {
                 continue;
             }
+            // A value found clean before is clean again.
+            let code = match self.coded.get(index) {
+                Some(Some((slot, clean))) => {
+                    let code = codes[*slot] as usize;
+                    if clean.get(code).copied().unwrap_or(false) {
+                        continue;
+                    }
+                    Some(code).filter(|&code| code < UNCODED_FROM)
+                }
+                _ => None,
+            };
             let text = match cell {
                 Cell::Text(text) => std::borrow::Cow::Borrowed(*text),
                 // Fewer than eight digits: nothing the detector looks for,
@@ -76,7 +116,17 @@ impl<'a> DataScan<'a> {
                 Cell::Integer(_) | Cell::Number(_) => std::borrow::Cow::Owned(cell.canonical()),
                 _ => continue,
             };
-            for found in self.detector.scan(&text) {
+            let found = self.detector.scan(&text);
+            if found.is_empty()
+                && let Some(code) = code
+                && let Some(Some((_, clean))) = self.coded.get_mut(index)
+            {
+                if clean.len() <= code {
+                    clean.resize(code + 1, false);
+                }
+                clean[code] = true;
+            }
+            for found in found {
                 self.total += 1;
                 if self.findings.len() < LISTED_FINDINGS {
                     self.findings.push((

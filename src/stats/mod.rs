@@ -198,8 +198,9 @@ struct Accumulator {
     max: Option<f64>,
     /// Kept only for medians.
     values: Vec<f64>,
-    /// Kept only for distinct counts.
-    distinct: HashSet<String>,
+    /// Kept only for distinct counts (looked up on every row: a fast
+    /// hash, as for group keys).
+    distinct: FxHashSet<String>,
 }
 
 impl Accumulator {
@@ -288,11 +289,19 @@ impl Accumulator {
     }
 }
 
+/// A filter condition as a scan tests it on every row: values to look up
+/// with a fast hash, numeric bounds read once.
 enum Matcher {
-    OneOf(usize, HashSet<String>),
-    Range {
+    OneOf(usize, FxHashSet<String>),
+    NumericRange {
         index: usize,
-        numeric: bool,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// Dates, months and years, compared as ISO text (which sorts in time
+    /// order).
+    TextRange {
+        index: usize,
         min: Option<String>,
         max: Option<String>,
     },
@@ -306,26 +315,27 @@ impl Matcher {
                 Cell::Text(text) => values.contains(*text),
                 cell => values.contains(&cell.canonical()),
             },
-            Matcher::Range {
-                index,
-                numeric,
-                min,
-                max,
-            } => {
+            Matcher::NumericRange { index, min, max } => {
+                let cell = &cells[*index];
+                let Some(v) = cell.as_f64().filter(|_| !cell.is_missing()) else {
+                    return false;
+                };
+                min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)
+            }
+            Matcher::TextRange { index, min, max } => {
                 let cell = &cells[*index];
                 if cell.is_missing() {
                     return false;
                 }
-                if *numeric {
-                    let Some(v) = cell.as_f64() else { return false };
-                    let parse = |b: &Option<String>| b.as_ref().and_then(|b| b.parse::<f64>().ok());
-                    parse(min).is_none_or(|m| v >= m) && parse(max).is_none_or(|m| v <= m)
-                } else {
-                    // Dates, months and years as ISO text sort in time order.
-                    let text = cell.canonical();
-                    min.as_ref().is_none_or(|m| text.as_str() >= m.as_str())
-                        && max.as_ref().is_none_or(|m| text.as_str() <= m.as_str())
-                }
+                let canonical;
+                let text = match cell {
+                    Cell::Text(text) => *text,
+                    _ => {
+                        canonical = cell.canonical();
+                        canonical.as_str()
+                    }
+                };
+                min.as_deref().is_none_or(|m| text >= m) && max.as_deref().is_none_or(|m| text <= m)
             }
         }
     }
@@ -339,8 +349,9 @@ struct Running {
     /// Indices of the `by` fields, and for a series the period.
     by: Vec<usize>,
     period: Option<(Period, FieldType)>,
-    /// The values of each `by` field, as small codes (see [`KeyCodes`]).
-    codes: Vec<KeyCodes>,
+    /// For each `by` field, the pass's coder of its values (see
+    /// [`FieldCoders`]): queries grouping by the same field share one.
+    slots: Vec<usize>,
     /// Groups by the codes of their `by` values (unused positions are 0);
     /// turned into [`Running::groups`] when the scan ends.
     coded: FxHashMap<[u32; 2], Accumulator>,
@@ -354,6 +365,9 @@ struct Running {
     /// the identifier field when there is one (a person can have several
     /// rows), else one per row.
     persons: Option<PersonCounts>,
+    /// The persons behind each cell and total by their values' names, set
+    /// when the scan ends ([`Running::finish`]).
+    named_persons: Option<BTreeMap<Vec<Option<String>>, u64>>,
 }
 
 /// The identifier field (if any), persons per cell and total key, and the
@@ -541,7 +555,9 @@ impl KeyCodes {
 }
 
 impl Running {
-    fn new(query: &Query, resource: &Resource) -> Running {
+    /// The query as a scan computes it; its `by` fields get their coders
+    /// from `coders`.
+    fn new(query: &Query, resource: &Resource, coders: &mut FieldCoders) -> Running {
         let index = |name: &str| {
             resource
                 .field_index(name)
@@ -555,23 +571,37 @@ impl Running {
                     Matcher::OneOf(index(field), values.iter().cloned().collect())
                 }
                 Condition::Range { field, min, max } => {
-                    let i = index(field);
-                    Matcher::Range {
-                        index: i,
-                        numeric: resource.fields[i].field_type.is_numeric(),
-                        min: min.clone(),
-                        max: max.clone(),
+                    let index = index(field);
+                    if resource.fields[index].field_type.is_numeric() {
+                        // A bound that is no number bounds nothing, as
+                        // when it was read on every row.
+                        let bound = |b: &Option<String>| b.as_ref().and_then(|b| b.parse().ok());
+                        Matcher::NumericRange {
+                            index,
+                            min: bound(min),
+                            max: bound(max),
+                        }
+                    } else {
+                        Matcher::TextRange {
+                            index,
+                            min: min.clone(),
+                            max: max.clone(),
+                        }
                     }
                 }
             })
             .collect();
         let by: Vec<usize> = query.by.iter().map(|f| index(f)).collect();
         let period = query.period.map(|p| (p, resource.fields[by[0]].field_type));
+        let coder_period = period.map(|(period, _)| period);
         Running {
             measure: query.measure,
             field: query.field.as_deref().map(index),
             filter,
-            codes: by.iter().map(|_| KeyCodes::default()).collect(),
+            slots: by
+                .iter()
+                .map(|&index| coders.slot(index, coder_period, Limit::None))
+                .collect(),
             by,
             period,
             coded: FxHashMap::default(),
@@ -586,29 +616,25 @@ impl Running {
                 counts: FxHashMap::default(),
                 ids: IdCodes::default(),
             }),
+            named_persons: None,
         }
     }
 
-    fn add(&mut self, row: &Row<'_>) {
+    /// Counts `row`, whose values the pass has coded as `codes` (by
+    /// coder slot).
+    fn add(&mut self, row: &Row<'_>, codes: &[u32]) {
         self.rows += 1;
         if !self.filter.iter().all(|m| m.matches(row.cells)) {
             return;
         }
         self.total += 1;
+        // A series leaves out rows without a period.
+        if self.period.is_some() && row.cells[self.by[0]].is_missing() {
+            return;
+        }
         let mut key = [0u32; 2];
-        match self.period {
-            Some((period, _)) => {
-                let cell = &row.cells[self.by[0]];
-                if cell.is_missing() {
-                    return;
-                }
-                key[0] = self.codes[0].code(cell, Some(period));
-            }
-            None => {
-                for (position, &index) in self.by.iter().enumerate() {
-                    key[position] = self.codes[position].code(&row.cells[index], None);
-                }
-            }
+        for (position, &slot) in self.slots.iter().enumerate() {
+            key[position] = codes[slot];
         }
         if let Some(persons) = &mut self.persons {
             let id = persons.id.map(|i| persons.ids.code(&row.cells[i]));
@@ -645,19 +671,16 @@ impl Running {
     }
 
     /// Adds what the same query saw in the rows after this one's (a file
-    /// read in chunks). Nothing is added to `self` after this.
-    fn append(&mut self, later: Running) {
+    /// read in chunks); `tables` turn the later pass's codes into this
+    /// one's, by coder slot. Nothing is added to `self` after this.
+    fn append(&mut self, later: Running, tables: &[Vec<u32>]) {
         self.rows += later.rows;
         self.total += later.total;
-        let width = self.by.len();
-        let tables: Vec<Vec<u32>> = (0..width)
-            .map(|position| self.codes[position].adopt(&later.codes[position]))
-            .collect();
         let translate = |key: [u32; 2]| {
             let mut ours = key;
-            for (position, table) in tables.iter().enumerate() {
+            for (position, &slot) in self.slots.iter().enumerate() {
                 if key[position] != ALL {
-                    ours[position] = table[key[position] as usize];
+                    ours[position] = tables[slot][key[position] as usize];
                 }
             }
             ours
@@ -699,13 +722,16 @@ impl Running {
         }
     }
 
-    /// Turns the coded groups into groups named by their values, once the
-    /// scan has ended.
-    fn finish(&mut self) {
-        let width = self.by.len();
+    /// Turns the coded groups (and persons) into groups named by their
+    /// values, once the scan has ended.
+    fn finish(&mut self, coders: &FieldCoders) {
+        self.named_persons = self.persons(coders);
         for (key, accumulator) in std::mem::take(&mut self.coded) {
-            let named: Vec<String> = (0..width)
-                .map(|position| self.codes[position].names[key[position] as usize].clone())
+            let named: Vec<String> = self
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(position, &slot)| coders.name(slot, key[position]).to_string())
                 .collect();
             match self.groups.entry(named) {
                 std::collections::btree_map::Entry::Vacant(slot) => {
@@ -719,15 +745,16 @@ impl Running {
     }
 
     /// Persons per cell and total, for person-level data.
-    fn persons(&self) -> Option<BTreeMap<Vec<Option<String>>, u64>> {
+    fn persons(&self, coders: &FieldCoders) -> Option<BTreeMap<Vec<Option<String>>, u64>> {
         let persons = self.persons.as_ref()?;
-        let width = self.by.len();
         let mut named: BTreeMap<Vec<Option<String>>, Persons> = BTreeMap::new();
         for (key, counted) in &persons.counts {
-            let name: Vec<Option<String>> = (0..width)
-                .map(|position| {
-                    (key[position] != ALL)
-                        .then(|| self.codes[position].names[key[position] as usize].clone())
+            let name: Vec<Option<String>> = self
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(position, &slot)| {
+                    (key[position] != ALL).then(|| coders.name(slot, key[position]).to_string())
                 })
                 .collect();
             match named.entry(name) {
@@ -752,6 +779,11 @@ impl Running {
 /// the queries group or filter by.
 struct PassSink<'a> {
     privacy: crate::privacy::DataScan<'a>,
+    /// Every field whose values are coded, each once per row however many
+    /// queries group by it.
+    coders: FieldCoders,
+    /// This row's codes, by coder slot (kept to save an allocation a row).
+    codes: Vec<u32>,
     queries: Vec<Running>,
     domains: Vec<Domain>,
 }
@@ -762,69 +794,196 @@ struct PassSink<'a> {
 /// its values, a breakdown by it counts only where every value is shown.
 const DOMAIN_LIMIT: usize = 1000;
 
-/// The values one field takes, named as the privacy guard keys cells.
+/// The values of one field that the privacy guard keys cells by, as the
+/// coder in `slot` names them.
 struct Domain {
     name: String,
-    index: usize,
-    period: Option<Period>,
-    /// As codes, so that a row costs a lookup and no copy; `None` once
-    /// there are more than [`DOMAIN_LIMIT`] values.
-    values: Option<KeyCodes>,
+    slot: usize,
 }
 
-impl Domain {
-    fn add(&mut self, cell: &Cell<'_>) {
-        let Some(codes) = &mut self.values else {
-            return;
+/// Whether a coder may stop coding a field of many values.
+#[derive(Clone, Copy, PartialEq)]
+enum Limit {
+    /// A query groups by the field: every value is coded.
+    None,
+    /// Only the privacy guard's domains or scan read the codes: past
+    /// [`DOMAIN_LIMIT`] values the field is left uncoded.
+    Domain,
+}
+
+/// The code of a value left uncoded (its field has too many values);
+/// apart from [`ALL`].
+const UNCODED: u32 = crate::privacy::UNCODED_FROM as u32;
+
+/// One field's values as codes, for one way of reading them (as they are,
+/// or as the month or year of a series).
+struct FieldCoder {
+    index: usize,
+    period: Option<Period>,
+    limit: Limit,
+    /// `None` once a limited coder has met more than [`DOMAIN_LIMIT`]
+    /// values.
+    codes: Option<KeyCodes>,
+}
+
+impl FieldCoder {
+    fn code(&mut self, cell: &Cell<'_>) -> u32 {
+        let Some(codes) = &mut self.codes else {
+            return UNCODED;
         };
         let known = codes.names.len();
-        codes.code(cell, self.period);
-        if codes.names.len() > known {
+        let code = codes.code(cell, self.period);
+        if self.limit == Limit::Domain && codes.names.len() > known {
             self.check_limit();
         }
-    }
-
-    fn append(&mut self, later: Domain) {
-        match (&mut self.values, later.values) {
-            (Some(ours), Some(theirs)) => {
-                ours.adopt(&theirs);
-                self.check_limit();
-            }
-            _ => self.values = None,
-        }
+        if self.codes.is_some() { code } else { UNCODED }
     }
 
     /// Names may repeat across codes: only distinct ones count.
     fn check_limit(&mut self) {
-        if let Some(codes) = &self.values
+        if let Some(codes) = &self.codes
             && codes.names.len() > DOMAIN_LIMIT
             && codes.names.iter().collect::<FxHashSet<_>>().len() > DOMAIN_LIMIT
         {
-            self.values = None;
+            self.codes = None;
+        }
+    }
+}
+
+/// The coders of one pass, in slots that queries, domains and the privacy
+/// scan refer to.
+#[derive(Default)]
+struct FieldCoders {
+    slots: Vec<FieldCoder>,
+}
+
+impl FieldCoders {
+    /// The slot coding field `index` read by `period`; a coder asked for
+    /// without a limit keeps every value.
+    fn slot(&mut self, index: usize, period: Option<Period>, limit: Limit) -> usize {
+        match self
+            .slots
+            .iter()
+            .position(|c| c.index == index && c.period == period)
+        {
+            Some(slot) => {
+                if limit == Limit::None {
+                    self.slots[slot].limit = Limit::None;
+                }
+                slot
+            }
+            None => {
+                self.slots.push(FieldCoder {
+                    index,
+                    period,
+                    limit,
+                    codes: Some(KeyCodes::default()),
+                });
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// Codes every coded field of `row` into `codes`, by slot.
+    fn code_row(&mut self, row: &Row<'_>, codes: &mut Vec<u32>) {
+        codes.clear();
+        codes.extend(
+            self.slots
+                .iter_mut()
+                .map(|coder| coder.code(&row.cells[coder.index])),
+        );
+    }
+
+    fn name(&self, slot: usize, code: u32) -> &str {
+        let codes = self.slots[slot]
+            .codes
+            .as_ref()
+            .expect("a coder a query reads has no limit");
+        &codes.names[code as usize]
+    }
+
+    /// Gives every value of `later` a code here; the tables turn `later`'s
+    /// codes into these, by slot (empty for a field left uncoded).
+    fn adopt(&mut self, later: FieldCoders) -> Vec<Vec<u32>> {
+        self.slots
+            .iter_mut()
+            .zip(later.slots)
+            .map(|(ours, theirs)| match (&mut ours.codes, theirs.codes) {
+                (Some(codes), Some(more)) => {
+                    let table = codes.adopt(&more);
+                    if ours.limit == Limit::Domain {
+                        ours.check_limit();
+                    }
+                    table
+                }
+                _ => {
+                    ours.codes = None;
+                    Vec::new()
+                }
+            })
+            .collect()
+    }
+
+    /// The values a domain's field took, or `None` when there were more
+    /// than [`DOMAIN_LIMIT`].
+    fn domain(&self, slot: usize) -> Option<BTreeSet<String>> {
+        let names = &self.slots[slot].codes.as_ref()?.names;
+        let values: BTreeSet<String> = names.iter().cloned().collect();
+        (values.len() <= DOMAIN_LIMIT).then_some(values)
+    }
+}
+
+impl<'a> PassSink<'a> {
+    fn new(
+        detector: &'a crate::privacy::identifiers::Detector,
+        resource: &'a Resource,
+        queries: &[&Query],
+        key_fields: &[(String, usize, Option<Period>)],
+    ) -> Self {
+        let mut coders = FieldCoders::default();
+        let queries = queries
+            .iter()
+            .map(|query| Running::new(query, resource, &mut coders))
+            .collect();
+        let domains = key_fields
+            .iter()
+            .map(|(name, index, period)| Domain {
+                name: name.clone(),
+                slot: coders.slot(*index, *period, Limit::Domain),
+            })
+            .collect();
+        // Text fields the privacy scan reads: a value coded once is
+        // scanned once, not on every row it appears in.
+        let mut scan_slots = Vec::new();
+        for (index, field) in resource.fields.iter().enumerate() {
+            if crate::privacy::DataScan::scans_text(field) {
+                scan_slots.push((index, coders.slot(index, None, Limit::Domain)));
+            }
+        }
+        PassSink {
+            privacy: crate::privacy::DataScan::new(detector, resource).with_codes(scan_slots),
+            codes: Vec::with_capacity(coders.slots.len()),
+            coders,
+            queries,
+            domains,
         }
     }
 }
 
 impl reader::RowSink for PassSink<'_> {
     fn row(&mut self, row: &Row<'_>) {
-        self.privacy.row(row);
+        self.coders.code_row(row, &mut self.codes);
+        self.privacy.row(row, &self.codes);
         for query in &mut self.queries {
-            query.add(row);
-        }
-        for domain in &mut self.domains {
-            // A series leaves out rows without a period: their value, the
-            // empty one, is the group nobody shows.
-            domain.add(&row.cells[domain.index]);
+            query.add(row, &self.codes);
         }
     }
 
     fn append(&mut self, later: Self) {
         self.privacy.append(later.privacy);
+        let tables = self.coders.adopt(later.coders);
         for (query, more) in self.queries.iter_mut().zip(later.queries) {
-            query.append(more);
-        }
-        for (domain, more) in self.domains.iter_mut().zip(later.domains) {
-            domain.append(more);
+            query.append(more, &tables);
         }
     }
 }
@@ -1030,32 +1189,19 @@ pub fn compute_since(
         } else {
             Vec::new()
         };
-        let new_sink = || PassSink {
-            domains: key_fields
-                .iter()
-                .map(|(name, index, period)| Domain {
-                    name: name.clone(),
-                    index: *index,
-                    period: *period,
-                    values: Some(KeyCodes::default()),
-                })
-                .collect(),
-            privacy: crate::privacy::DataScan::new(detector, resource),
-            queries: figure_queries
-                .iter()
-                .map(|(_, q)| Running::new(q, resource))
-                .chain(
-                    table_queries
-                        .iter()
-                        .map(|t| Running::new(&t.query, resource)),
-                )
-                .collect(),
-        };
+        let queries: Vec<&Query> = figure_queries
+            .iter()
+            .map(|(_, q)| *q)
+            .chain(table_queries.iter().map(|t| &t.query))
+            .collect();
+        let new_sink = || PassSink::new(detector, resource, &queries, &key_fields);
         let (scan, sink) = reader::scan_with(resource, &known, wanted_here, &new_sink);
         let PassSink {
             privacy,
             queries: mut running,
             domains,
+            coders,
+            ..
         } = sink;
         let found = privacy.finish();
         if !found.is_empty() {
@@ -1091,9 +1237,7 @@ pub fn compute_since(
             settled: scan.settled,
             domains: domains
                 .into_iter()
-                .filter_map(|domain| {
-                    Some((domain.name, domain.values?.names.into_iter().collect()))
-                })
+                .filter_map(|domain| Some((domain.name, coders.domain(domain.slot)?)))
                 .collect(),
         };
         let mut pass = inputs.map(|inputs| Pass {
@@ -1110,7 +1254,7 @@ pub fn compute_since(
         }
         statistics.resources.insert(resource.name.clone(), facts);
         for query in &mut running {
-            query.finish();
+            query.finish(&coders);
         }
         let mut running = running.into_iter();
         for ((figure, _), mut query) in figure_queries.into_iter().zip(running.by_ref()) {
@@ -1130,7 +1274,8 @@ pub fn compute_since(
                 _ => None,
             });
             let persons = query
-                .persons()
+                .named_persons
+                .as_ref()
                 .and_then(|p| p.get(&Vec::new()).copied())
                 .or(query.persons.as_ref().map(|_| 0));
             figure_values.insert(figure.id.clone(), value);
@@ -1264,7 +1409,7 @@ fn table_result(decl: &TableDecl, mut query: Running, resource: &Resource) -> Ta
         rows,
         columns,
         cells,
-        persons: query.persons(),
+        persons: query.named_persons.take(),
         hidden: BTreeMap::new(),
     }
 }
