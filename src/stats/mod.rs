@@ -341,6 +341,89 @@ impl Matcher {
     }
 }
 
+/// More cells than this and a query's groups move from a table indexed by
+/// code to a hash map (see [`CodedGroups`]).
+const DENSE_CELLS: usize = 4096;
+
+/// A query's groups by the codes of their `by` values. A field's codes are
+/// numbered from 0 as its values are met, so while there are few groups
+/// they sit in a table indexed by code, and a row costs two index
+/// operations instead of a hash lookup. Past [`DENSE_CELLS`] cells the
+/// table turns into a hash map, so that memory follows the groups met,
+/// not the product of the fields' numbers of values.
+enum CodedGroups {
+    /// `rows[first code][second code]`; a group no row was added to has a
+    /// count of 0.
+    Dense {
+        rows: Vec<Vec<Accumulator>>,
+        cells: usize,
+    },
+    Sparse(FxHashMap<[u32; 2], Accumulator>),
+}
+
+impl Default for CodedGroups {
+    fn default() -> Self {
+        CodedGroups::Dense {
+            rows: Vec::new(),
+            cells: 0,
+        }
+    }
+}
+
+impl CodedGroups {
+    /// The group of `key`, made empty when new.
+    fn get(&mut self, key: [u32; 2]) -> &mut Accumulator {
+        let (first, second) = (key[0] as usize, key[1] as usize);
+        let too_many = match self {
+            // Codes are given to every value of a field, also in rows
+            // another query's filter leaves out: a large code alone must
+            // not make a large table.
+            CodedGroups::Dense { rows, cells } => {
+                let have = rows.get(first).map_or(0, Vec::len);
+                first >= DENSE_CELLS
+                    || (second >= have && *cells + (second + 1 - have) > DENSE_CELLS)
+            }
+            CodedGroups::Sparse(_) => false,
+        };
+        if too_many {
+            let groups = std::mem::take(self).into_groups();
+            *self = CodedGroups::Sparse(groups.collect());
+        }
+        match self {
+            CodedGroups::Dense { rows, cells } => {
+                if rows.len() <= first {
+                    rows.resize_with(first + 1, Vec::new);
+                }
+                let row = &mut rows[first];
+                if row.len() <= second {
+                    *cells += second + 1 - row.len();
+                    row.resize_with(second + 1, Accumulator::default);
+                }
+                &mut row[second]
+            }
+            CodedGroups::Sparse(map) => map.entry(key).or_default(),
+        }
+    }
+
+    /// The groups rows were added to, with their keys.
+    fn into_groups(self) -> Box<dyn Iterator<Item = ([u32; 2], Accumulator)>> {
+        match self {
+            CodedGroups::Dense { rows, .. } => {
+                Box::new(rows.into_iter().enumerate().flat_map(|(first, row)| {
+                    row.into_iter()
+                        .enumerate()
+                        .filter(|(_, accumulator)| accumulator.count > 0)
+                        .map(move |(second, accumulator)| {
+                            let code = |c: usize| u32::try_from(c).expect("codes are u32");
+                            ([code(first), code(second)], accumulator)
+                        })
+                }))
+            }
+            CodedGroups::Sparse(map) => Box::new(map.into_iter()),
+        }
+    }
+}
+
 /// One query being computed during a scan.
 struct Running {
     measure: Measure,
@@ -354,7 +437,7 @@ struct Running {
     slots: Vec<usize>,
     /// Groups by the codes of their `by` values (unused positions are 0);
     /// turned into [`Running::groups`] when the scan ends.
-    coded: FxHashMap<[u32; 2], Accumulator>,
+    coded: CodedGroups,
     groups: BTreeMap<Vec<String>, Accumulator>,
     /// Rows passing the filter: a table group's share is of these.
     total: u64,
@@ -604,7 +687,7 @@ impl Running {
                 .collect(),
             by,
             period,
-            coded: FxHashMap::default(),
+            coded: CodedGroups::default(),
             groups: BTreeMap::new(),
             total: 0,
             rows: 0,
@@ -667,7 +750,7 @@ impl Running {
             }
         }
         let cell = self.field.map(|i| &row.cells[i]);
-        self.coded.entry(key).or_default().add(self.measure, cell);
+        self.coded.get(key).add(self.measure, cell);
     }
 
     /// Adds what the same query saw in the rows after this one's (a file
@@ -685,14 +768,12 @@ impl Running {
             }
             ours
         };
-        for (key, accumulator) in later.coded {
-            match self.coded.entry(translate(key)) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(accumulator);
-                }
-                std::collections::hash_map::Entry::Occupied(mut slot) => {
-                    slot.get_mut().merge(accumulator);
-                }
+        for (key, accumulator) in later.coded.into_groups() {
+            let ours = self.coded.get(translate(key));
+            if ours.count == 0 {
+                *ours = accumulator;
+            } else {
+                ours.merge(accumulator);
             }
         }
         if let (Some(ours), Some(theirs)) = (&mut self.persons, later.persons) {
@@ -726,7 +807,7 @@ impl Running {
     /// values, once the scan has ended.
     fn finish(&mut self, coders: &FieldCoders) {
         self.named_persons = self.persons(coders);
-        for (key, accumulator) in std::mem::take(&mut self.coded) {
+        for (key, accumulator) in std::mem::take(&mut self.coded).into_groups() {
             let named: Vec<String> = self
                 .slots
                 .iter()
@@ -1689,5 +1770,67 @@ fn declare_result(decl: &declare::CheckDecl, passed: bool, explained: String) ->
         decl: decl.clone(),
         passed,
         explained,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts every key of `keys` in a query's groups, one row each.
+    fn grouped(keys: &[[u32; 2]]) -> BTreeMap<[u32; 2], u64> {
+        let mut groups = CodedGroups::default();
+        for &key in keys {
+            groups.get(key).add(Measure::Count, None);
+        }
+        groups
+            .into_groups()
+            .map(|(key, accumulator)| (key, accumulator.count))
+            .collect()
+    }
+
+    fn counted(keys: &[[u32; 2]]) -> BTreeMap<[u32; 2], u64> {
+        let mut expected = BTreeMap::new();
+        for &key in keys {
+            *expected.entry(key).or_insert(0) += 1;
+        }
+        expected
+    }
+
+    proptest::proptest! {
+        /// Whether they stay in the table or move to a hash map part way
+        /// (more than DENSE_CELLS cells, or one large code), a query's
+        /// groups are exactly the keys its rows had, with their counts,
+        /// and no key no row had.
+        #[test]
+        fn groups_are_the_keys_rows_had(
+            keys in proptest::collection::vec((0u32..120, 0u32..60), 0..3000),
+            large in proptest::option::of((4096u32..100_000, 0u32..3)),
+        ) {
+            let mut keys: Vec<[u32; 2]> = keys.into_iter().map(|(a, b)| [a, b]).collect();
+            if let Some((first, second)) = large {
+                keys.insert(keys.len() / 2, [first, second]);
+            }
+            proptest::prop_assert_eq!(grouped(&keys), counted(&keys));
+        }
+    }
+
+    #[test]
+    fn many_groups_leave_the_table_for_a_hash_map() {
+        let keys: Vec<[u32; 2]> = (0..100)
+            .flat_map(|a| (0..50).map(move |b| [a, b]))
+            .collect();
+        let mut groups = CodedGroups::default();
+        for &key in &keys {
+            groups.get(key).add(Measure::Count, None);
+        }
+        assert!(
+            matches!(groups, CodedGroups::Sparse(_)),
+            "5,000 cells in a table"
+        );
+        assert_eq!(grouped(&keys), counted(&keys));
+        let mut few = CodedGroups::default();
+        few.get([3, 2]).add(Measure::Count, None);
+        assert!(matches!(few, CodedGroups::Dense { .. }));
     }
 }
