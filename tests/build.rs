@@ -1537,3 +1537,60 @@ fn a_share_figure_is_its_filters_part_of_all_rows() {
     let expected = women as f64 * 100.0 / records.len() as f64;
     assert!((value - expected).abs() < 1e-9, "{value} ≠ {expected}");
 }
+
+/// Range filters keep the rows whose value lies between the bounds, both
+/// included: on a number (read with the file's decimal comma) and on a
+/// year-month; a missing value is in no range.
+#[test]
+fn range_filters_count_the_rows_between_their_bounds() {
+    let copy = common::copy_fixture("good/data");
+    let rows = std::fs::read_to_string(copy.root.join("data/peserta.csv")).unwrap();
+    let records: Vec<Vec<&str>> = rows
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(';').collect())
+        .collect();
+    let cost = |r: &Vec<&str>| -> Option<f64> {
+        let text = r[5].trim();
+        (!text.is_empty()).then(|| text.replace('.', "").replace(',', ".").parse().unwrap())
+    };
+    // Bounds on values the fixture holds, so that "included" is tested.
+    let between_costs = records
+        .iter()
+        .filter(|r| cost(r).is_some_and(|c| (900_000.0..=1_500_000.5).contains(&c)))
+        .count();
+    let from_september = records.iter().filter(|r| r[4] >= "2025-09").count();
+    assert!(
+        between_costs > 0 && between_costs < records.len(),
+        "the fixture changed"
+    );
+    assert!(
+        from_september > 0 && from_september < records.len(),
+        "the fixture changed"
+    );
+    let mut declarations =
+        std::fs::read_to_string(copy.root.join("data/stats/pelatihan.toml")).unwrap();
+    declarations.push_str(concat!(
+        "\n[[figure]]\nid = \"biaya-menengah\"\nlabel = { id = \"Biaya menengah\", en = \"Middle cost\" }\n",
+        "resource = \"peserta\"\nmeasure = \"count\"\nfilter = { biaya = { min = \"900000\", max = \"1500000.5\" } }\n",
+        "\n[[figure]]\nid = \"sejak-september\"\nlabel = { id = \"Sejak September\", en = \"Since September\" }\n",
+        "resource = \"peserta\"\nmeasure = \"count\"\nfilter = { bulan = { min = \"2025-09\" } }\n",
+    ));
+    std::fs::write(copy.root.join("data/stats/pelatihan.toml"), declarations).unwrap();
+    let output = copy.output();
+    assert_clean(&build_into(&copy.root, &output));
+    let register: serde_json::Value =
+        serde_json::from_str(&common::read(&output, "data/figures.json")).unwrap();
+    let value = |id: &str| {
+        register["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not in the register"))["value"]
+            .as_f64()
+    };
+    assert_eq!(value("biaya-menengah"), Some(between_costs as f64));
+    assert_eq!(value("sejak-september"), Some(from_september as f64));
+}

@@ -40,11 +40,12 @@ pub fn scan_content(
 /// How many identifier findings of one resource are listed.
 const LISTED_FINDINGS: usize = 20;
 
-/// Scans the values of one resource as they stream past: every field that
-/// may be shown or published (all but declared identifiers).
-/// Codes from this one up stand for a value left uncoded.
+/// In the codes rows come with (see [`DataScan::with_codes`]), codes from
+/// this one up stand for a value left uncoded.
 pub const UNCODED_FROM: usize = u32::MAX as usize - 1;
 
+/// Scans the values of one resource as they stream past: every field that
+/// may be shown or published (all but declared identifiers).
 pub struct DataScan<'a> {
     detector: &'a identifiers::Detector,
     resource: &'a crate::data::package::Resource,

@@ -316,8 +316,8 @@ impl Matcher {
                 cell => values.contains(&cell.canonical()),
             },
             Matcher::NumericRange { index, min, max } => {
-                let cell = &cells[*index];
-                let Some(v) = cell.as_f64().filter(|_| !cell.is_missing()) else {
+                // A missing value is no number: outside every range.
+                let Some(v) = cells[*index].as_f64() else {
                     return false;
                 };
                 min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)
@@ -965,7 +965,11 @@ impl FieldCoders {
         }
     }
 
-    /// Codes every coded field of `row` into `codes`, by slot.
+    /// Codes every coded field of `row` into `codes`, by slot: every row,
+    /// whatever the queries' filters. A domain so holds every value its
+    /// field takes, a missing one included: a series leaves out rows
+    /// without a period, and their value, the empty one, is the group
+    /// nobody shows.
     fn code_row(&mut self, row: &Row<'_>, codes: &mut Vec<u32>) {
         codes.clear();
         codes.extend(
