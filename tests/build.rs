@@ -1524,16 +1524,7 @@ fn a_share_figure_is_its_filters_part_of_all_rows() {
     std::fs::write(copy.root.join("data/stats/pelatihan.toml"), declarations).unwrap();
     let output = copy.output();
     assert_clean(&build_into(&copy.root, &output));
-    let register: serde_json::Value =
-        serde_json::from_str(&common::read(&output, "data/figures.json")).unwrap();
-    let value = register["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "bagian-perempuan")
-        .expect("the figure is in the register")["value"]
-        .as_f64()
-        .unwrap();
+    let value = figure_value(&output, "bagian-perempuan").unwrap();
     let expected = women as f64 * 100.0 / records.len() as f64;
     assert!((value - expected).abs() < 1e-9, "{value} ≠ {expected}");
 }
@@ -1580,17 +1571,25 @@ fn range_filters_count_the_rows_between_their_bounds() {
     std::fs::write(copy.root.join("data/stats/pelatihan.toml"), declarations).unwrap();
     let output = copy.output();
     assert_clean(&build_into(&copy.root, &output));
+    assert_eq!(
+        figure_value(&output, "biaya-menengah"),
+        Some(between_costs as f64)
+    );
+    assert_eq!(
+        figure_value(&output, "sejak-september"),
+        Some(from_september as f64)
+    );
+}
+
+/// A figure's value as the published figure register states it.
+fn figure_value(output: &Path, id: &str) -> Option<f64> {
     let register: serde_json::Value =
-        serde_json::from_str(&common::read(&output, "data/figures.json")).unwrap();
-    let value = |id: &str| {
-        register["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == id)
-            .unwrap_or_else(|| panic!("{id} is not in the register"))["value"]
-            .as_f64()
-    };
-    assert_eq!(value("biaya-menengah"), Some(between_costs as f64));
-    assert_eq!(value("sejak-september"), Some(from_september as f64));
+        serde_json::from_str(&common::read(output, "data/figures.json")).unwrap();
+    register["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not in the register"))["value"]
+        .as_f64()
 }
