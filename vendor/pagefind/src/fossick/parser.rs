@@ -1,6 +1,6 @@
 use lazy_static::lazy_static;
 use lol_html::html_content::Element;
-use lol_html::{element, text, HtmlRewriter, Selector, Settings};
+use lol_html::{HtmlRewriter, Selector, Settings};
 use regex::Regex;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -130,9 +130,41 @@ macro_rules! enclose {
     };
 }
 
-impl<'a> DomParser<'a> {
-    pub fn new(options: &'a SearchOptions) -> Self {
-        let data = Rc::new(RefCell::new(DomParserData::default()));
+/// kaca patch: the selectors the parser matches, parsed once per thread
+/// and set of options. The published code parsed some twenty-five
+/// selectors (every exclusion twice) for each page it read.
+struct ParserSelectors {
+    html: Selector,
+    root: Selector,
+    exclusions: Selector,
+    root_text: Selector,
+    references: Selector,
+}
+
+thread_local! {
+    /// kaca patch: the last options' selectors on this thread; a site's
+    /// pages are all read with the same options.
+    static PARSED_SELECTORS: RefCell<Option<(String, Vec<String>, Rc<ParserSelectors>)>> =
+        const { RefCell::new(None) };
+}
+
+/// kaca patch: the selectors for `options`, parsed when they differ from
+/// the last ones this thread parsed. An exclusion Pagefind cannot parse
+/// is warned about when the selectors are parsed (once per thread, where
+/// the published code warned for every page) and left out.
+fn parsed_selectors(options: &SearchOptions) -> Rc<ParserSelectors> {
+    PARSED_SELECTORS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if let Some((root, exclusions, selectors)) = cell.as_ref() {
+            if *root == options.root_selector && *exclusions == options.exclude_selectors {
+                return Rc::clone(selectors);
+            }
+        }
+        let parse = |selector: &str| {
+            selector
+                .parse::<Selector>()
+                .expect("Pagefind's own selectors and the checked exclusions parse")
+        };
         let root = format!("{}, {} *", options.root_selector, options.root_selector);
         let mut custom_exclusions = options.exclude_selectors.clone();
         custom_exclusions.extend(REMOVE_SELECTORS.iter().map(|s| s.to_string()));
@@ -152,11 +184,116 @@ impl<'a> DomParser<'a> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let selectors = Rc::new(ParserSelectors {
+            html: parse("html"),
+            root: parse(&root),
+            exclusions: parse(&custom_exclusions),
+            root_text: parse(&options.root_selector),
+            references: parse("script, link"),
+        });
+        *cell = Some((
+            options.root_selector.clone(),
+            options.exclude_selectors.clone(),
+            Rc::clone(&selectors),
+        ));
+        selectors
+    })
+}
+
+/// kaca patch: lol_html's `element!` with a selector parsed already (the
+/// macro parses its selector from a string every time).
+macro_rules! element_for {
+    ($selector:expr, $handler:expr) => {{
+        #[inline(always)]
+        const fn type_hint<'h, T, H: lol_html::HandlerTypes>(h: T) -> T
+        where
+            T: FnMut(&mut lol_html::html_content::Element<'_, '_, H>) -> lol_html::HandlerResult
+                + 'h,
+        {
+            h
+        }
+        (
+            std::borrow::Cow::Owned($selector.clone()),
+            lol_html::ElementContentHandlers::default().element(type_hint($handler)),
+        )
+    }};
+}
+
+/// kaca patch: lol_html's `text!` with a selector parsed already.
+macro_rules! text_for {
+    ($selector:expr, $handler:expr) => {{
+        #[inline(always)]
+        fn type_hint<T>(h: T) -> T
+        where
+            T: FnMut(&mut lol_html::html_content::TextChunk) -> lol_html::HandlerResult,
+        {
+            h
+        }
+        (
+            std::borrow::Cow::Owned($selector.clone()),
+            lol_html::ElementContentHandlers::default().text(type_hint($handler)),
+        )
+    }};
+}
+
+/// kaca patch: the attributes the parser reads from each element, found
+/// in one pass over them. An attribute given twice counts by its first
+/// occurrence, as `Element::get_attribute` finds it; names compare
+/// without regard to ASCII case, as there.
+#[derive(Default)]
+struct WantedAttributes {
+    ignore: Option<String>,
+    body: bool,
+    weight: Option<String>,
+    filter: Option<String>,
+    id: Option<String>,
+    title: Option<String>,
+    meta: Option<String>,
+    default_meta: Option<String>,
+    sort: Option<String>,
+    index_attrs: Option<String>,
+}
+
+impl WantedAttributes {
+    fn read<H: lol_html::HandlerTypes>(el: &Element<'_, '_, H>) -> Self {
+        let mut wanted = Self::default();
+        for attribute in el.attributes() {
+            let name = attribute.name();
+            let slot = match name.as_str() {
+                "id" => &mut wanted.id,
+                "data-pagefind-body" => {
+                    wanted.body = true;
+                    continue;
+                }
+                "data-pagefind-ignore" => &mut wanted.ignore,
+                "data-pagefind-weight" => &mut wanted.weight,
+                "data-pagefind-filter" => &mut wanted.filter,
+                "data-pagefind-title" => &mut wanted.title,
+                "data-pagefind-meta" => &mut wanted.meta,
+                "data-pagefind-default-meta" => &mut wanted.default_meta,
+                "data-pagefind-sort" => &mut wanted.sort,
+                "data-pagefind-index-attrs" => &mut wanted.index_attrs,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(attribute.value());
+            }
+        }
+        wanted
+    }
+}
+
+impl<'a> DomParser<'a> {
+    pub fn new(options: &'a SearchOptions) -> Self {
+        let data = Rc::new(RefCell::new(DomParserData::default()));
+        // kaca patch: the selectors are parsed once per thread, not for
+        // every page (see `PARSED_SELECTORS`).
+        let selectors = parsed_selectors(options);
         let mut anchor_counter = 0;
 
         let rewriter = HtmlRewriter::new(
             vec![
-                    enclose! { (data) element!("html", move |el| {
+                    enclose! { (data) element_for!(selectors.html, move |el| {
                         let mut data = data.borrow_mut();
                         data.has_html_element = true;
                         if let Some(lang) = el.get_attribute("lang") {
@@ -164,13 +301,15 @@ impl<'a> DomParser<'a> {
                         }
                         Ok(())
                     })},
-                    enclose! { (data) element!(root, move |el| {
-                        // kaca patch: an element without attributes (a third
-                        // of a page's: paragraphs, list items, emphasis) has
-                        // none of these to look up, each lookup a scan.
-                        let bare = el.attributes().is_empty();
-                        let attribute = |name: &str| if bare { None } else { el.get_attribute(name) };
-                        let explicit_ignore_flag = attribute("data-pagefind-ignore").map(|attr| {
+                    enclose! { (data) element_for!(selectors.root, move |el| {
+                        // kaca patch: the attributes Pagefind reads are
+                        // found in one pass over the element's attributes
+                        // (none at all for a third of a page's elements:
+                        // paragraphs, list items, emphasis) instead of ten
+                        // lookups, each a scan that copies and re-encodes
+                        // the name asked for.
+                        let mut wanted = WantedAttributes::read(el);
+                        let explicit_ignore_flag = wanted.ignore.take().map(|attr| {
                             match attr.to_ascii_lowercase().as_str() {
                                 "" | "index" | "true" => NodeStatus::Ignored,
                                 "all" => NodeStatus::Excluded,
@@ -180,15 +319,15 @@ impl<'a> DomParser<'a> {
                                 }
                             }
                         });
-                        let treat_as_body = !bare && el.has_attribute("data-pagefind-body");
-                        let weight = attribute("data-pagefind-weight").map(|attr| attr.to_string());
-                        let filter = attribute("data-pagefind-filter").map(|attr| parse_attr_string(attr, el));
-                        let element_id = attribute("id").map(|e| ALL_SPACES.replace_all(&e, "").to_string());
-                        let pagefind_title = attribute("data-pagefind-title").map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
-                        let meta = attribute("data-pagefind-meta").map(|attr| parse_attr_string(attr, el));
-                        let default_meta = attribute("data-pagefind-default-meta").map(|attr| parse_attr_string(attr, el));
-                        let sort = attribute("data-pagefind-sort").map(|attr| parse_attr_string(attr, el));
-                        let index_attrs: Option<Vec<String>> = attribute("data-pagefind-index-attrs").map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
+                        let treat_as_body = wanted.body;
+                        let weight = wanted.weight.take();
+                        let filter = wanted.filter.take().map(|attr| parse_attr_string(attr, el));
+                        let element_id = wanted.id.take().map(|e| ALL_SPACES.replace_all(&e, "").to_string());
+                        let pagefind_title = wanted.title.take().map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
+                        let meta = wanted.meta.take().map(|attr| parse_attr_string(attr, el));
+                        let default_meta = wanted.default_meta.take().map(|attr| parse_attr_string(attr, el));
+                        let sort = wanted.sort.take().map(|attr| parse_attr_string(attr, el));
+                        let index_attrs: Option<Vec<String>> = wanted.index_attrs.take().map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
                         let tag_name = el.tag_name();
 
                         let status = if treat_as_body {
@@ -512,14 +651,14 @@ impl<'a> DomParser<'a> {
                         Ok(())
                     })},
                     // If we hit a selector that should be excluded, mark whatever the current node is as such
-                    enclose! { (data) element!(custom_exclusions, move |_el| {
+                    enclose! { (data) element_for!(selectors.exclusions, move |_el| {
                         let data = data.borrow_mut();
                         let mut node = data.current_node.borrow_mut();
                         node.status = NodeStatus::Ignored;
                         Ok(())
                     })},
                     // Slap any text we encounter inside the body into the current node's current value
-                    enclose! { (data) text!(&options.root_selector, move |el| {
+                    enclose! { (data) text_for!(selectors.root_text, move |el| {
                         let mut data = data.borrow_mut();
                         let mut node = data.current_node.borrow_mut();
                         let element_text = el.as_str();
@@ -542,7 +681,7 @@ impl<'a> DomParser<'a> {
                     })},
                     // Dig into script and style references to see if they refer to pre-1.0 conventions
                     // or the Default UI (pagefind-ui.js / pagefind-modular-ui.js)
-                    enclose! { (data) element!("script, link", move |el| {
+                    enclose! { (data) element_for!(selectors.references, move |el| {
                         if el.tag_name() == "script" {
                             if let Some(src) = el.get_attribute("src") {
                                 if src.starts_with("_pagefind") || src.contains("/_pagefind") {
@@ -724,6 +863,67 @@ mod tests {
             node.get_attribute_pair("color:ye:llow"),
             Some(("color".into(), "ye:llow".into()))
         );
+    }
+
+    /// kaca patch: one pass over an element's attributes finds what ten
+    /// `get_attribute` calls found, first occurrence and any case included.
+    #[test]
+    fn wanted_attributes_are_what_get_attribute_finds() {
+        let names = [
+            "data-pagefind-ignore",
+            "data-pagefind-weight",
+            "data-pagefind-filter",
+            "id",
+            "data-pagefind-title",
+            "data-pagefind-meta",
+            "data-pagefind-default-meta",
+            "data-pagefind-sort",
+            "data-pagefind-index-attrs",
+        ];
+        let html = r#"<p>bare</p>
+            <div id="a" ID="b" data-pagefind-body class="x">body</div>
+            <span DATA-PAGEFIND-WEIGHT="3" data-pagefind-weight="9" data-pagefind-filter="program:Pelatihan">w</span>
+            <h2 id="head ing" data-pagefind-title="Judul" data-pagefind-meta="title" data-pagefind-default-meta="image[src]">h</h2>
+            <img data-pagefind-sort="date:2025" data-pagefind-index-attrs="alt, title" data-pagefind-ignore="all" alt="a">
+            <em data-pagefind-ignore data-pagefind-body="false">e</em>"#;
+        let mut elements = 0;
+        lol_html::rewrite_str(
+            html,
+            lol_html::RewriteStrSettings::new().append_element_content_handler(
+                lol_html::element!("*", |el| {
+                    elements += 1;
+                    let wanted = WantedAttributes::read(el);
+                    let found = [
+                        &wanted.ignore,
+                        &wanted.weight,
+                        &wanted.filter,
+                        &wanted.id,
+                        &wanted.title,
+                        &wanted.meta,
+                        &wanted.default_meta,
+                        &wanted.sort,
+                        &wanted.index_attrs,
+                    ];
+                    for (name, value) in names.iter().zip(found) {
+                        assert_eq!(*value, el.get_attribute(name), "{name} of <{}>", el.tag_name());
+                    }
+                    assert_eq!(wanted.body, el.has_attribute("data-pagefind-body"));
+                    Ok(())
+                }),
+            ),
+        )
+        .unwrap();
+        assert_eq!(elements, 6);
+    }
+
+    /// kaca patch: selectors are kept per thread; a page read with other
+    /// exclusions is read with those, not the ones parsed before.
+    #[test]
+    fn selectors_follow_the_options_on_one_thread() {
+        let page = vec!["<p>Hello</p>", "<p class=\"skip\">secret</p>"];
+        assert_eq!(test_parse(page.clone()).digest, "Hello. secret.");
+        assert_eq!(test_parse_with_exclusions(page.clone(), &[".skip"]).digest, "Hello.");
+        assert_eq!(test_parse(page).digest, "Hello. secret.");
     }
 
     fn test_raw_parse(input: Vec<&'static str>) -> DomParserResult {
