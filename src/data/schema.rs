@@ -295,14 +295,16 @@ impl Field {
                     }
                     _ => None,
                 };
-                let hint = match &self.group_char {
-                    Some(_) => "a number (type number)".to_string(),
-                    None if text.contains([',', '.']) => format!(
-                        "a number (type number); if `{text}` uses Indonesian separators, declare \"decimalChar\": \",\" and \"groupChar\": \".\" for the field"
-                    ),
-                    None => "a number (type number)".to_string(),
-                };
-                value.map(Cell::Number).ok_or_else(|| wrong(&hint))
+                value.map(Cell::Number).ok_or_else(|| {
+                    // Worded only for a value that is not a number: most
+                    // values are.
+                    wrong(&match &self.group_char {
+                        None if text.contains([',', '.']) => format!(
+                            "a number (type number); if `{text}` uses Indonesian separators, declare \"decimalChar\": \",\" and \"groupChar\": \".\" for the field"
+                        ),
+                        _ => "a number (type number)".to_string(),
+                    })
+                })
             }
             FieldType::Boolean => {
                 if self.true_values.iter().any(|v| v == text) {
