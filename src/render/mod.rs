@@ -635,16 +635,54 @@ fn html_formatter(
 /// ASCII or a UTF-8 lead byte, so the position is a character boundary.
 pub fn first_to_escape(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    (0..bytes.len()).find(|&at| {
-        matches!(bytes[at], b'&' | b'<' | b'>' | b'"' | b'\'') || forbidden_control_at(bytes, at)
-    })
+    find_byte(
+        bytes,
+        |b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || may_start_forbidden_control(b),
+        |at| {
+            matches!(bytes[at], b'&' | b'<' | b'>' | b'"' | b'\'')
+                || forbidden_control_at(bytes, at)
+        },
+    )
 }
 
 /// Whether `text` holds a control character [`is_forbidden_control`]
 /// drops, found byte by byte.
 pub fn has_forbidden_control(text: &str) -> bool {
     let bytes = text.as_bytes();
-    (0..bytes.len()).any(|at| forbidden_control_at(bytes, at))
+    find_byte(bytes, may_start_forbidden_control, |at| {
+        forbidden_control_at(bytes, at)
+    })
+    .is_some()
+}
+
+/// The first byte of `bytes` where `found` holds. `found` is only asked
+/// where `may_be_found` holds for the byte, which is tested on blocks of
+/// 32 bytes at once: the compiler turns that test into a few vector
+/// instructions, where asking byte by byte took a branch or two for every
+/// byte of every page (memchr finds at most three different bytes).
+fn find_byte(
+    bytes: &[u8],
+    may_be_found: impl Fn(u8) -> bool,
+    found: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    const BLOCK: usize = 32;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    let mut start = 0;
+    for block in &mut blocks {
+        if block.iter().fold(false, |any, &b| any | may_be_found(b))
+            && let Some(at) = (start..start + BLOCK).find(|&at| found(at))
+        {
+            return Some(at);
+        }
+        start += BLOCK;
+    }
+    (start..bytes.len()).find(|&at| found(at))
+}
+
+/// Whether a forbidden control character may start with this byte (the
+/// C1 controls all start with 0xC2, as do other characters).
+fn may_start_forbidden_control(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t' && byte != b'\n' && byte != b'\r') || byte == 0x7f || byte == 0xc2
 }
 
 /// Whether a forbidden control character starts at byte `at` of UTF-8 text.
