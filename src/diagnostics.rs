@@ -299,7 +299,7 @@ pub fn text_from_bytes(bytes: Vec<u8>, shown: &Path) -> Result<String, Diagnosti
         bytes.drain(..3);
     }
     let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
-    if let Some(nul) = head.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, head) {
         let (line, column) = position_of_byte(&bytes, nul);
         return Err(Diagnostic::error(
             Some(Location::at(shown, line, column)),
