@@ -765,10 +765,33 @@ fn count_words(events: &[(Event<'_>, Range<usize>)]) -> usize {
     events
         .iter()
         .map(|(event, _)| match event {
-            Event::Text(t) | Event::Code(t) => t.split_whitespace().count(),
+            Event::Text(t) | Event::Code(t) => words_in(t),
             _ => 0,
         })
         .sum()
+}
+
+/// The words `split_whitespace` finds in `text`, counted without decoding
+/// characters where that gives the same count. Decoding each character
+/// of every page to ask whether it is white space was a tenth of the
+/// markdown stage. Unicode's white space beyond ASCII all starts with one
+/// of four bytes; other characters of more than one byte never hold an
+/// ASCII byte, so counting the starts of runs of bytes that are not ASCII
+/// white space counts the same words.
+fn words_in(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    if bytes.iter().fold(false, |any, &b| {
+        any | matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3)
+    }) {
+        return text.split_whitespace().count();
+    }
+    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let first = bytes.first().map_or(0, |&b| usize::from(!is_space(b)));
+    first
+        + bytes
+            .windows(2)
+            .map(|pair| usize::from(is_space(pair[0]) & !is_space(pair[1])))
+            .sum::<usize>()
 }
 
 /// Adds a link to each heading's own id, where the site or section asks for
@@ -849,6 +872,37 @@ fn split_summary(events: Vec<Event<'_>>) -> (Option<Vec<Event<'_>>>, Vec<Event<'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Words are counted as `split_whitespace` counts them, over text
+        /// with every kind of Unicode white space, letters of one to four
+        /// bytes, and punctuation that shares a first byte with white
+        /// space (an em dash, curly quotes).
+        #[test]
+        fn words_are_counted_as_split_whitespace_counts_them(
+            text in "[ \t\n\x0b\x0c\r\u{85}\u{a0}\u{1680}\u{2000}-\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}a-z0-9éß—“”ḁ𝔸.,]{0,80}"
+        ) {
+            proptest::prop_assert_eq!(words_in(&text), text.split_whitespace().count());
+        }
+
+        /// The same where no character sends the count the slow way:
+        /// ASCII white space, and letters of two to four bytes (one whose
+        /// second byte is 0x85, as in U+0085's).
+        #[test]
+        fn words_are_counted_without_decoding_as_split_whitespace_counts_them(
+            text in "[ \t\n\x0b\x0c\ra-z0-9.,éąŋก𝔸]{0,80}"
+        ) {
+            proptest::prop_assert_eq!(words_in(&text), text.split_whitespace().count());
+        }
+    }
+
+    #[test]
+    fn words_are_counted_in_plain_text() {
+        assert_eq!(words_in(""), 0);
+        assert_eq!(words_in("  "), 0);
+        assert_eq!(words_in("kuota 2025"), 2);
+        assert_eq!(words_in(" Bantuan\tpangan\n lansia "), 3);
+    }
 
     struct Links;
     impl ResolveLink for Links {
