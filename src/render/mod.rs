@@ -635,13 +635,11 @@ fn html_formatter(
 /// ASCII or a UTF-8 lead byte, so the position is a character boundary.
 pub fn first_to_escape(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
+    let is_markup = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
     find_byte(
         bytes,
-        |b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || may_start_forbidden_control(b),
-        |at| {
-            matches!(bytes[at], b'&' | b'<' | b'>' | b'"' | b'\'')
-                || forbidden_control_at(bytes, at)
-        },
+        |b| is_markup(b) || may_start_forbidden_control(b),
+        |at| is_markup(bytes[at]) || forbidden_control_at(bytes, at),
     )
 }
 
