@@ -374,6 +374,18 @@ fn dates_are_written_in_each_language() {
         dated_by_name.contains("<time datetime=\"2025-01-01\">1 January 2025</time>"),
         "{dated_by_name}"
     );
+    // The same dates in the lists the pages are in, in the list's
+    // language (a page's date in words is made once and shown everywhere).
+    let list = read(out, "en/berita/index.html");
+    assert!(
+        list.contains("<time datetime=\"2025-01-01\">1 January 2025</time>"),
+        "{list}"
+    );
+    let list = read(out, "berita/index.html");
+    assert!(
+        list.contains("<time datetime=\"2025-01-25\">25 Januari 2025</time>"),
+        "{list}"
+    );
 }
 
 #[test]
@@ -1426,19 +1438,56 @@ fn a_page_with_a_huge_line_and_a_huge_table_builds() {
     assert!(html.contains("<td>19999</td>"));
 }
 
+/// `paginate_reversed` lists a section from its end: the oldest page
+/// first, and every page on exactly one pager.
+#[test]
+fn reversed_pagination_lists_the_section_from_its_end() {
+    let copy = common::copy_fixture(BILINGUAL);
+    news_front_matter(
+        &copy,
+        "paginate_by: 10",
+        "paginate_by: 10\npaginate_reversed: true",
+    );
+    let output = copy.dir.path().join("public");
+    assert_clean(&build_into(&copy.root, &output));
+    let days = |pager: &str| days_in(&output, pager);
+    let day_list = |from: u32, to: u32| -> Vec<String> {
+        (from..=to).map(|day| format!("{day:02}")).collect()
+    };
+    assert_eq!(days("berita/index.html"), day_list(1, 10));
+    assert_eq!(days("berita/page/2/index.html"), day_list(11, 20));
+    assert_eq!(days("berita/page/3/index.html"), day_list(21, 25));
+    // Not reversed, the newest page comes first.
+    let copy = common::copy_fixture(BILINGUAL);
+    let output = copy.dir.path().join("public");
+    assert_clean(&build_into(&copy.root, &output));
+    let newest: Vec<String> = (16..=25).rev().map(|day| format!("{day:02}")).collect();
+    assert_eq!(days_in(&output, "berita/index.html"), newest);
+}
+
+/// Replaces `from` with `to` in the front matter of the news section.
+fn news_front_matter(copy: &common::Copy, from: &str, to: &str) {
+    let index = copy.root.join("content/berita/_index.md");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replace(from, to)).unwrap();
+}
+
+fn days_in(output: &std::path::Path, pager: &str) -> Vec<String> {
+    read(output, pager)
+        .split("<time datetime=\"2025-01-")
+        .skip(1)
+        .map(|rest| rest[..2].to_string())
+        .collect()
+}
+
 /// A long list links to its first and last pages and two on each side of
 /// the current one, with gaps between: never to every page of the list on
 /// every page (that grows with the square of the pages).
 #[test]
 fn pagination_links_a_window_of_pages_not_all_of_them() {
     let copy = common::copy_fixture(BILINGUAL);
+    news_front_matter(&copy, "paginate_by: 10", "paginate_by: 1");
     let section = copy.root.join("content/berita");
-    let index = std::fs::read_to_string(section.join("_index.md")).unwrap();
-    std::fs::write(
-        section.join("_index.md"),
-        index.replace("paginate_by: 10", "paginate_by: 1"),
-    )
-    .unwrap();
     for day in 1..=24 {
         std::fs::write(
             section.join(format!("2024-03-{day:02}-arsip-{day:02}.md")),

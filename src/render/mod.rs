@@ -29,7 +29,56 @@ use crate::content::{Content, Target};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use locale::LocaleFormat;
 use theme::Theme;
-use views::{PageList, PageView, SectionView, TaxonomyView};
+use views::{PageList, PageView, PagesOf, SectionView, TaxonomyView};
+
+/// `(name, value)` pairs for a template's variables, written like
+/// MiniJinja's `context!` (values go through serde the same way).
+macro_rules! variable_list {
+    ($($key:ident => $value:expr),* $(,)?) => {
+        vec![$((stringify!($key), Value::from_serialize(&$value))),*]
+    };
+}
+
+/// A template's variables, `context!`-style, with what every template
+/// gets ([`common`]) after the job's own: one flat list (see
+/// [`Variables`]).
+macro_rules! variables {
+    ($($key:ident => $value:expr),* , ..$rest:expr $(,)?) => {{
+        let mut list = variable_list! { $($key => $value),* };
+        list.extend($rest);
+        Value::from_object(Variables(list))
+    }};
+}
+
+/// The variables a template renders with, in one list looked through
+/// from the front (a job's own first, so they win over [`common`]'s).
+/// MiniJinja's `context!` with `..` nests one map in another, and every
+/// name a template reads, its functions' names included, went through
+/// each map in turn: a fifth of the instructions of evaluating the
+/// default theme.
+#[derive(Debug)]
+struct Variables(Vec<(&'static str, Value)>);
+
+impl minijinja::value::Object for Variables {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        let mut seen = std::collections::BTreeSet::new();
+        let names: Vec<Value> = self
+            .0
+            .iter()
+            .filter(|(name, _)| seen.insert(*name))
+            .map(|(name, _)| Value::from(*name))
+            .collect();
+        minijinja::value::Enumerator::Values(names)
+    }
+}
 
 pub use incremental::RenderMemo;
 
@@ -116,7 +165,7 @@ pub(crate) struct Shared {
     pub config_values: BTreeMap<String, Value>,
     /// Per language, what every page's context holds besides its address
     /// (see [`common`]): made once, not for each page.
-    pub language_values: std::sync::OnceLock<BTreeMap<String, Value>>,
+    pub language_values: std::sync::OnceLock<BTreeMap<String, Vec<(&'static str, Value)>>>,
     /// Published files of each resource (by resource name).
     pub downloads: BTreeMap<String, Vec<crate::output::downloads::Download>>,
     /// HTML of statistics placed in content, by (language, kind, id);
@@ -126,6 +175,17 @@ pub(crate) struct Shared {
     /// `t()` hands out a shared string, not a copy, on each of the few
     /// dozen calls every page makes.
     pub ui_strings: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Each page's publication and update dates as its language writes
+    /// them, made the first time a template asks: a page's date is shown
+    /// on its own page and in every list it is in, and formatting a date
+    /// costs more than the rest of a list item.
+    pub page_dates: Vec<std::sync::OnceLock<PageDates>>,
+}
+
+/// A page's dates in words (see [`Shared::page_dates`]).
+pub(crate) struct PageDates {
+    pub published: Value,
+    pub updated: Value,
 }
 
 impl Shared {
@@ -135,6 +195,21 @@ impl Shared {
 
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.site.config.base_url, path)
+    }
+
+    /// A page's dates in words, in its language.
+    pub fn page_dates(&self, index: usize) -> &PageDates {
+        self.page_dates[index].get_or_init(|| {
+            let page = &self.site.content.pages[index];
+            let format = self.format(&page.lang);
+            let in_words = |date: Option<crate::content::front_matter::PageDate>| {
+                Value::from(date.map(|d| format.long_date(d.date())))
+            };
+            PageDates {
+                published: in_words(page.meta.date),
+                updated: in_words(page.meta.updated),
+            }
+        })
     }
 
     pub fn format(&self, lang: &str) -> &LocaleFormat {
@@ -300,6 +375,12 @@ fn render_files(
         downloads,
         placed: std::sync::OnceLock::new(),
         language_values: std::sync::OnceLock::new(),
+        page_dates: site
+            .content
+            .pages
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect(),
         ui_strings: site
             .theme
             .strings
@@ -1159,7 +1240,7 @@ fn run(
                 .clone()
                 .or_else(|| section.meta.page_template.clone())
                 .unwrap_or_else(|| "page.html".into());
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "page",
                 lang => page.lang,
                 page => PageView::value(shared, index),
@@ -1195,20 +1276,17 @@ fn run(
                 }
             });
             let paginator = section.meta.paginate_by.map(|per_page| {
-                let mut pages = section.pages.clone();
-                if section.meta.paginate_reversed {
-                    pages.reverse();
-                }
                 paginator(
                     shared,
-                    &pages,
+                    PagesOf::Section(index),
+                    section.meta.paginate_reversed,
                     per_page,
                     pager,
                     &section.path,
                     &section.meta.paginate_path,
                 )
             });
-            let ctx = context! {
+            let ctx = variables! {
                 kind => if is_home { "home" } else { "section" },
                 lang => section.lang,
                 section => SectionView::value(shared, index),
@@ -1226,7 +1304,7 @@ fn run(
         Job::TaxonomyList(index) => {
             incremental::read_taxonomy(index);
             let taxonomy = &content.taxonomies[index];
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "taxonomy",
                 lang => taxonomy.lang,
                 taxonomy => TaxonomyView::value(shared, index),
@@ -1250,14 +1328,18 @@ fn run(
             let paginator = taxonomy.paginate_by.map(|per_page| {
                 paginator(
                     shared,
-                    &term_data.pages,
+                    PagesOf::Term {
+                        taxonomy: taxonomy_index,
+                        term,
+                    },
+                    false,
                     per_page,
                     pager,
                     &term_data.path,
                     "page",
                 )
             });
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "term",
                 lang => taxonomy.lang,
                 taxonomy => TaxonomyView::value(shared, taxonomy_index),
@@ -1275,7 +1357,7 @@ fn run(
         Job::Figures(index) => {
             incremental::read_statistics();
             let language = &site.config.languages[index];
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "figures",
                 lang => language.code,
                 register => stats_view::register(shared, &language.code),
@@ -1290,7 +1372,7 @@ fn run(
         Job::Datasets(index) => {
             incremental::read_statistics();
             let language = &site.config.languages[index];
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "datasets",
                 lang => language.code,
                 datasets => datasets::datasets_value(shared, &language.code),
@@ -1310,7 +1392,7 @@ fn run(
                 .expect("dataset jobs exist only with a package")
                 .resources[resource];
             let relative = format!("{}{}/", datasets::DATASETS_PAGE, resource.name);
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "dataset",
                 lang => language.code,
                 dataset => datasets::dataset_value(shared, resource, &language.code),
@@ -1323,7 +1405,7 @@ fn run(
         }
         Job::Search(index) => {
             let language = &site.config.languages[index];
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "search",
                 lang => language.code,
                 search => views::search_value(shared, &language.code),
@@ -1334,7 +1416,7 @@ fn run(
         }
         Job::NotFound => {
             let lang = site.config.default_language.clone();
-            let ctx = context! {
+            let ctx = variables! {
                 kind => "404",
                 lang => lang,
                 translations => views::alternates(shared, None, "", &lang),
@@ -1374,22 +1456,25 @@ fn rendering_name(file: Option<&std::path::PathBuf>) -> String {
 }
 
 /// Variables every template gets.
-fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Value {
-    let language = shared
+fn common(shared: &Arc<Shared>, lang: &str, path: &str) -> Vec<(&'static str, Value)> {
+    let mut list = vec![
+        ("current_path", Value::from(shared.url(path))),
+        ("current_url", Value::from(shared.permalink(path))),
+    ];
+    match shared
         .language_values
         .get()
-        .and_then(|values| values.get(lang).cloned())
-        .unwrap_or_else(|| language_common(shared, lang));
-    context! {
-        current_path => shared.url(path),
-        current_url => shared.permalink(path),
-        ..language
+        .and_then(|values| values.get(lang))
+    {
+        Some(language) => list.extend(language.iter().cloned()),
+        None => list.extend(language_common(shared, lang)),
     }
+    list
 }
 
 /// What [`common`] gives every page in `lang`, whatever its address.
-fn language_common(shared: &Shared, lang: &str) -> Value {
-    context! {
+fn language_common(shared: &Shared, lang: &str) -> Vec<(&'static str, Value)> {
+    variable_list! {
         config => shared.config_values.get(lang).cloned().unwrap_or_default(),
         datasets_url => shared.site.package.as_ref().is_some_and(|p| !p.resources.is_empty()).then(|| {
             let prefix = shared.site.config.language(lang).map(|l| l.path_prefix.clone()).unwrap_or_default();
@@ -1469,15 +1554,17 @@ fn pager_path(base: &str, paginate_path: &str, pager: usize) -> String {
 
 fn paginator(
     shared: &Arc<Shared>,
-    pages: &[usize],
+    of: PagesOf,
+    reversed: bool,
     per_page: usize,
     pager: usize,
     base: &str,
     paginate_path: &str,
 ) -> Value {
-    let total = pages.len().div_ceil(per_page).max(1);
+    let count = PageList::all(shared, of).len();
+    let total = count.div_ceil(per_page).max(1);
     let start = pager * per_page;
-    let end = (start + per_page).min(pages.len());
+    let end = (start + per_page).min(count);
     let url = |index: usize| shared.url(&pager_path(base, paginate_path, index));
     // Links to the first and last pagers and to two on each side of this
     // one, with a gap between: a list of every pager on every pager would
@@ -1495,11 +1582,11 @@ fn paginator(
         pagers.push(context! { number => index + 1, url => url(index), current => index == pager, gap => false });
     }
     context! {
-        pages => PageList::value(shared, pages[start.min(end)..end].to_vec()),
+        pages => PageList::part(shared, of, reversed, start.min(end)..end),
         current_index => pager + 1,
         number_pagers => total,
         paginate_by => per_page,
-        total_pages => pages.len(),
+        total_pages => count,
         first => url(0),
         last => url(total - 1),
         previous => if pager > 0 { Some(url(pager - 1)) } else { None },
@@ -1611,4 +1698,33 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
         }
     }
     outputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jobs_own_variables_win_over_what_every_template_gets() {
+        let every = variable_list! { lang => "id", datasets_url => "/data/" };
+        let env = Environment::new();
+        let ctx = variables! { datasets_url => "/en/data/", kind => "dataset", ..every };
+        let html = env
+            .render_str("{{ kind }} {{ lang }} {{ datasets_url }}", ctx.clone())
+            .expect("renders");
+        assert_eq!(html, "dataset id /en/data/");
+        // Each name once, in the order looked through.
+        let names: Vec<String> = ctx
+            .try_iter()
+            .expect("a map")
+            .map(|name| name.to_string())
+            .collect();
+        assert_eq!(names, ["datasets_url", "kind", "lang"]);
+        // A name no list has is undefined, as with `context!`.
+        assert_eq!(
+            env.render_str("{{ page is defined }}", ctx)
+                .expect("renders"),
+            "False"
+        );
+    }
 }

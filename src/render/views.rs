@@ -73,14 +73,13 @@ impl Object for PageView {
         super::incremental::read_page(self.index);
         let shared = &self.shared;
         let page = &shared.site.content.pages[self.index];
-        let format = shared.format(&page.lang);
         Some(match key.as_str()? {
             "title" => Value::from(page.meta.title.as_str()),
             "description" => Value::from(page.meta.description.clone()),
             "date" => Value::from(page.meta.date.map(|d| d.iso())),
-            "date_text" => Value::from(page.meta.date.map(|d| format.long_date(d.date()))),
+            "date_text" => shared.page_dates(self.index).published.clone(),
             "updated" => Value::from(page.meta.updated.map(|d| d.iso())),
-            "updated_text" => Value::from(page.meta.updated.map(|d| format.long_date(d.date()))),
+            "updated_text" => shared.page_dates(self.index).updated.clone(),
             "url" => Value::from(shared.url(&page.path)),
             "permalink" => Value::from(shared.permalink(&page.path)),
             "path" => Value::from(page.path.as_str()),
@@ -196,7 +195,7 @@ impl Object for SectionView {
                 &section.lang,
             )),
             "toc" => Value::from_serialize(&section.body.toc),
-            "pages" => PageList::value(shared, section.pages.clone()),
+            "pages" => PageList::value(shared, PagesOf::Section(self.index)),
             "page_count" => Value::from(section.pages.len()),
             "subsections" => Value::from(
                 section
@@ -218,25 +217,76 @@ impl Object for SectionView {
     }
 }
 
+/// Which of the site's lists of pages a [`PageList`] shows.
+#[derive(Debug, Clone, Copy)]
+pub enum PagesOf {
+    /// A section's pages, in the section's order.
+    Section(usize),
+    /// The pages of a taxonomy's term.
+    Term { taxonomy: usize, term: usize },
+}
+
 /// A list of pages that makes page objects only for the items a template
-/// reaches (`section.pages[:5]` builds five).
+/// reaches (`section.pages[:5]` builds five). It reads a part of one of
+/// the site's lists where it is, never a copy: a section of 50,000 pages
+/// has 2,500 pagers, and a copy for each would grow with the square of
+/// the pages.
 pub struct PageList {
     shared: Arc<Shared>,
-    pages: Vec<usize>,
+    of: PagesOf,
+    /// Positions in the list as shown (after reversing, when `reversed`).
+    shown: std::ops::Range<usize>,
+    reversed: bool,
 }
 
 impl PageList {
-    pub fn value(shared: &Arc<Shared>, pages: Vec<usize>) -> Value {
+    /// The whole of a list.
+    pub fn value(shared: &Arc<Shared>, of: PagesOf) -> Value {
+        let len = Self::all(shared, of).len();
+        Self::part(shared, of, false, 0..len)
+    }
+
+    /// Positions `shown` of a list, counted from its end when `reversed`.
+    pub fn part(
+        shared: &Arc<Shared>,
+        of: PagesOf,
+        reversed: bool,
+        shown: std::ops::Range<usize>,
+    ) -> Value {
         Value::from_object(PageList {
             shared: shared.clone(),
-            pages,
+            of,
+            shown,
+            reversed,
         })
+    }
+
+    /// Every page of the list, in the site's order.
+    pub fn all(shared: &Shared, of: PagesOf) -> &[usize] {
+        let content = &shared.site.content;
+        match of {
+            PagesOf::Section(index) => &content.sections[index].pages,
+            PagesOf::Term { taxonomy, term } => &content.taxonomies[taxonomy].terms[term].pages,
+        }
+    }
+
+    fn page(&self, position: usize) -> Option<usize> {
+        if position >= self.shown.len() {
+            return None;
+        }
+        let all = Self::all(&self.shared, self.of);
+        let at = self.shown.start + position;
+        if self.reversed {
+            all.len().checked_sub(at + 1).map(|at| all[at])
+        } else {
+            all.get(at).copied()
+        }
     }
 }
 
 impl std::fmt::Debug for PageList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<{} pages>", self.pages.len())
+        write!(f, "<{} pages>", self.shown.len())
     }
 }
 
@@ -246,13 +296,12 @@ impl Object for PageList {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let index = key.as_usize()?;
-        let page = *self.pages.get(index)?;
+        let page = self.page(key.as_usize()?)?;
         Some(PageView::value(&self.shared, page))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.pages.len())
+        Enumerator::Seq(self.shown.len())
     }
 }
 
@@ -304,16 +353,16 @@ impl Object for TaxonomyView {
     }
 }
 
-pub fn term_value(shared: &Arc<Shared>, taxonomy: usize, term: usize) -> Value {
-    super::incremental::read_term(taxonomy, term);
-    let term = &shared.site.content.taxonomies[taxonomy].terms[term];
+pub fn term_value(shared: &Arc<Shared>, taxonomy: usize, term_index: usize) -> Value {
+    super::incremental::read_term(taxonomy, term_index);
+    let term = &shared.site.content.taxonomies[taxonomy].terms[term_index];
     context! {
         name => term.name,
         slug => term.slug,
         url => shared.url(&term.path),
         permalink => shared.permalink(&term.path),
         page_count => term.pages.len(),
-        pages => PageList::value(shared, term.pages.clone()),
+        pages => PageList::value(shared, PagesOf::Term { taxonomy, term: term_index }),
     }
 }
 
