@@ -322,39 +322,6 @@ mod tests {
         }
     }
 
-    /// The scan in blocks of 32 bytes finds what needs escaping wherever
-    /// it stands: in the first, a middle or the last (short) block, a C1
-    /// control split across two blocks, and after a block whose only
-    /// suspect byte starts a harmless character (a no-break space).
-    #[test]
-    fn escaping_finds_what_needs_it_at_every_position() {
-        use crate::render::{first_to_escape, has_forbidden_control};
-        for length in 0..100 {
-            for at in 0..length {
-                for (special, is_control) in [
-                    ("&", false),
-                    ("'", false),
-                    ("\u{1}", true),
-                    ("\u{7f}", true),
-                    ("\u{85}", true),
-                ] {
-                    let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(length - at));
-                    assert_eq!(first_to_escape(&text), Some(at), "{text:?}");
-                    assert_eq!(has_forbidden_control(&text), is_control, "{text:?}");
-                    let after_space = format!("\u{a0}{text}");
-                    assert_eq!(
-                        first_to_escape(&after_space),
-                        Some(at + 2),
-                        "{after_space:?}"
-                    );
-                }
-            }
-            let plain = format!("{}\u{a0}", "a".repeat(length));
-            assert_eq!(first_to_escape(&plain), None);
-            assert!(!has_forbidden_control(&plain));
-        }
-    }
-
     #[test]
     fn xml_escapes_markup_and_drops_control_characters() {
         assert_eq!(

@@ -54,8 +54,9 @@ macro_rules! variables {
 /// from the front (a job's own first, so they win over [`common`]'s).
 /// MiniJinja's `context!` with `..` nests one map in another, and every
 /// name a template reads, its functions' names included, went through
-/// each map in turn: a fifth of the instructions of evaluating the
-/// default theme.
+/// each map in turn: name lookups were a fifth of the instructions of
+/// evaluating the default theme, and one list took a third of them away
+/// (2% of a 1,000-page build).
 #[derive(Debug)]
 struct Variables(Vec<(&'static str, Value)>);
 
@@ -1703,6 +1704,38 @@ fn alias_redirects(site: &Site, diagnostics: &mut Diagnostics) -> Vec<OutputFile
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scan in blocks of 32 bytes finds what needs escaping wherever
+    /// it stands: in the first, a middle or the last (short) block, a C1
+    /// control split across two blocks, and after a block whose only
+    /// suspect byte starts a harmless character (a no-break space).
+    #[test]
+    fn escaping_finds_what_needs_it_at_every_position() {
+        for length in 0..100 {
+            for at in 0..length {
+                for (special, is_control) in [
+                    ("&", false),
+                    ("'", false),
+                    ("\u{1}", true),
+                    ("\u{7f}", true),
+                    ("\u{85}", true),
+                ] {
+                    let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(length - at));
+                    assert_eq!(first_to_escape(&text), Some(at), "{text:?}");
+                    assert_eq!(has_forbidden_control(&text), is_control, "{text:?}");
+                    let after_space = format!("\u{a0}{text}");
+                    assert_eq!(
+                        first_to_escape(&after_space),
+                        Some(at + 2),
+                        "{after_space:?}"
+                    );
+                }
+            }
+            let plain = format!("{}\u{a0}", "a".repeat(length));
+            assert_eq!(first_to_escape(&plain), None);
+            assert!(!has_forbidden_control(&plain));
+        }
+    }
 
     #[test]
     fn a_jobs_own_variables_win_over_what_every_template_gets() {
