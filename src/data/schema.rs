@@ -164,6 +164,7 @@ impl Cell<'_> {
 /// Whether a number field's value looks like an Indonesian thousands
 /// figure (`900.000`, `1.700`) read as a decimal because no `groupChar` is
 /// declared: a whole column would come out a thousand times too small.
+#[inline]
 pub fn looks_like_thousands(field: &Field, text: &str) -> bool {
     if field.field_type != FieldType::Number
         || field.group_char.is_some()
@@ -257,6 +258,13 @@ pub struct Broken {
 
 impl Field {
     /// Reads `text` as this field's type, without checking constraints.
+    // Inlined (as are `ValueRules::check` and `looks_like_thousands`) into
+    // the loop over a record's values, which runs for every value of every
+    // data file: the call and its result passed through memory showed as
+    // the loop's hottest spot, and inlining the three took 1-6% (about 4%
+    // over three runs of 20 builds in turns) of the CPU time of a
+    // 1,000,000-row build.
+    #[inline]
     pub fn read<'a>(&self, text: &'a str) -> Result<Cell<'a>, Broken> {
         if self.missing_values.iter().any(|m| m == text) {
             return Ok(Cell::Missing);
@@ -482,6 +490,7 @@ impl<'f> ValueRules<'f> {
 
     /// Checks a value read from `text` against the field's constraints
     /// (all but `unique`, which needs the whole column).
+    #[inline]
     pub fn check(&self, cell: &Cell<'_>, text: &str) -> Result<(), Broken> {
         let constraints = &self.field.constraints;
         if cell.is_missing() {
