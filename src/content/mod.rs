@@ -353,17 +353,39 @@ pub fn load(
     }
 
     let detector = crate::privacy::identifiers::Detector::new(&config.privacy.allow);
+    // Files are read a batch at a time, then parsed: reading each just
+    // before parsing it cost more in the kernel, as writing does (see
+    // render_files). At least eight batches per thread keep both cores
+    // busy to the end.
+    let batch = (markdown_files.len() / (8 * rayon::current_num_threads()).max(1)).clamp(1, 256);
+    let detector = &detector;
     let parsed: Vec<ParseOutcome> = markdown_files
-        .par_iter()
-        .map(|file| {
-            let cached = previous
-                .zip(file.stamp)
-                .and_then(|(cache, stamp)| cache.parsed.get(&file.absolute).map(|c| (c, stamp)))
-                .filter(|((cached_stamp, _), stamp)| cached_stamp == stamp);
-            match cached {
-                Some(((_, outcome), _)) => outcome.clone(),
-                None => parse_file(root, file, config, &detector, options.digests),
-            }
+        .par_chunks(batch)
+        .flat_map_iter(|files| {
+            let sources: Vec<Source<'_>> = files
+                .iter()
+                .map(|file| {
+                    let unchanged = previous
+                        .zip(file.stamp)
+                        .and_then(|(cache, stamp)| {
+                            cache.parsed.get(&file.absolute).map(|c| (c, stamp))
+                        })
+                        .filter(|((cached_stamp, _), stamp)| cached_stamp == stamp);
+                    match unchanged {
+                        Some(((_, outcome), _)) => Source::Unchanged(outcome),
+                        None => Source::Read(std::fs::read(&file.absolute)),
+                    }
+                })
+                .collect();
+            files
+                .iter()
+                .zip(sources)
+                .map(move |(file, source)| match source {
+                    Source::Unchanged(outcome) => outcome.clone(),
+                    Source::Read(read) => {
+                        parse_file(root, file, read, config, detector, options.digests)
+                    }
+                })
         })
         .collect();
     let mut next_cache = previous.map(|_| cache::ContentCache::with_capacity(markdown_files.len()));
@@ -905,31 +927,41 @@ type ParseOutcome = (Result<Arc<Parsed>, Vec<Diagnostic>>, Vec<Diagnostic>);
 
 /// Reads and parses one content file; also returns what the privacy scan
 /// found in it (reported whether or not the file parses).
+/// A content file's outcome from the last build, when the file has not
+/// changed since, or its bytes read now.
+enum Source<'c> {
+    Unchanged(&'c ParseOutcome),
+    Read(std::io::Result<Vec<u8>>),
+}
+
 fn parse_file(
     root: &Path,
     file: &WalkedFile,
+    read: std::io::Result<Vec<u8>>,
     config: &Config,
     detector: &crate::privacy::identifiers::Detector,
     digest: bool,
 ) -> ParseOutcome {
     let relative = crate::diagnostics::relative_to(root, &file.absolute);
     let mut found = Vec::new();
-    let result = parse_text(root, file, config, digest, |text| {
+    let result = parse_text(root, file, read, config, digest, |text| {
         found = crate::privacy::scan_content(detector, &relative, text);
     });
     (result.map(Arc::new), found)
 }
 
+/// Parses `file`, whose bytes (or the error reading them) are `read`.
 fn parse_text(
     root: &Path,
     file: &WalkedFile,
+    read: std::io::Result<Vec<u8>>,
     config: &Config,
     digest: bool,
     mut scan: impl FnMut(&str),
 ) -> Result<Parsed, Vec<Diagnostic>> {
     let relative = crate::diagnostics::relative_to(root, &file.absolute);
     let location = Location::file(&relative);
-    let bytes = std::fs::read(&file.absolute).map_err(|error| {
+    let bytes = read.map_err(|error| {
         vec![
             Diagnostic::error(
                 Some(location.clone()),
