@@ -925,8 +925,6 @@ const SECTION_KEYS: &[&str] = &[
 /// Shared, so that a cache hands it on without copying.
 type ParseOutcome = (Result<Arc<Parsed>, Vec<Diagnostic>>, Vec<Diagnostic>);
 
-/// Reads and parses one content file; also returns what the privacy scan
-/// found in it (reported whether or not the file parses).
 /// A content file's outcome from the last build, when the file has not
 /// changed since, or its bytes read now.
 enum Source<'c> {
@@ -934,6 +932,9 @@ enum Source<'c> {
     Read(std::io::Result<Vec<u8>>),
 }
 
+/// Parses one content file from `read` (its bytes, or the error reading
+/// them); also returns what the privacy scan found in it (reported
+/// whether or not the file parses).
 fn parse_file(
     root: &Path,
     file: &WalkedFile,

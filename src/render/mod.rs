@@ -461,6 +461,8 @@ fn render_files(
                     if let (Some(previous), Some(changed)) = (&previous, &changed)
                         && !matches!(job, Job::Figures(_))
                     {
+                        // The figure register reads every page's placements
+                        // without a view: it is always rendered again.
                         let unchanged = previous.jobs.get(&path).is_some_and(|kept| {
                             kept.file.is_some()
                                 && !kept.reads.iter().any(|read| changed.contains(read))
