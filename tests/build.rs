@@ -1469,6 +1469,10 @@ fn reversed_pagination_lists_the_section_from_its_end() {
 fn news_front_matter(copy: &common::Copy, from: &str, to: &str) {
     let index = copy.root.join("content/berita/_index.md");
     let text = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        text.contains(from),
+        "the fixture's news section has no `{from}`"
+    );
     std::fs::write(&index, text.replace(from, to)).unwrap();
 }
 

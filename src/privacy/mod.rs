@@ -21,9 +21,10 @@ pub fn scan_content(
     // In the order of the text, as its author reads it.
     findings.sort_by_key(|(at, _)| *at);
     let mut problems = Vec::new();
+    // Findings are rare: lines are counted only up to each, in one pass.
+    let mut lines = crate::diagnostics::LineFinder::new(text);
     for (at, found) in findings {
-        // Findings are rare: count the lines only for those.
-        let line = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count();
+        let (line, _) = lines.at(at);
         problems.push(
             Diagnostic::error(
                 Some(Location::line(file, line)),

@@ -264,10 +264,14 @@ pub const FIGURES_PAGE: &str = "cek-angka/";
 /// Where the search page is, under each language's prefix.
 pub const SEARCH_PAGE: &str = "cari/";
 
+/// Renders the site's pages and the files made with them (feeds, charts,
+/// downloads, the figure register); with `since`, only the jobs a change
+/// reaches, the rest kept from the last render.
 ///
-/// With `staging`, each page goes into the build's staging folder as soon
-/// as it is rendered, and only what later stages need of it is kept (see
-/// [`Contents::Staged`]; the search index gets its pages' HTML from there).
+/// With `staging`, pages go into the build's staging folder a batch at a
+/// time as they are rendered, and only what later stages need of them is
+/// kept (see [`Contents::Staged`]; the search index gets its pages' HTML
+/// from there).
 pub fn render(
     site: Arc<Site>,
     since: Since,
@@ -480,6 +484,8 @@ fn render_files(
                     }
                 })
                 .collect();
+            // `kaca serve` records what each job reads and renders
+            // without a staging folder: only a build's jobs are staged.
             outcomes.into_iter().map(|outcome| match outcome {
                 JobOutcome::Rendered(result, None) => {
                     JobOutcome::Rendered(result.map(|file| stage(file, staging, indexing)), None)
