@@ -533,6 +533,25 @@ impl<'a> Checks<'a> {
                     .with_hint("without groupChar a dot is a decimal point"),
                 ));
             }
+            // The common case first, written straight into `cells` (see
+            // `Field::read_common`): a value of a field without rules
+            // to check.
+            if rules.passes_unchecked() && found.unique[index].is_none() {
+                let required = field.constraints.required;
+                let mut missing = false;
+                let read = field.read_common(text, |cell| {
+                    missing = cell.is_missing();
+                    cells.push(cell);
+                });
+                match read {
+                    // Reported below, with the other broken rules.
+                    true if missing && required => {
+                        cells.pop();
+                    }
+                    true => continue,
+                    false => {}
+                }
+            }
             let cell = match field
                 .read(text)
                 .and_then(|cell| rules.check(&cell, text).map(|()| cell))
