@@ -320,42 +320,27 @@ fn run_stages(
         files.extend(index);
         timings.push(("search", clock.lap()));
     }
-    if site.manifest {
-        let data_read: Vec<output::manifest::DataRead> = site
-            .package
-            .iter()
-            .flat_map(|package| &package.resources)
-            .filter_map(|resource| {
-                let facts = site.statistics.resources.get(&resource.name)?;
-                let path = resource
-                    .shown
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                Some(output::manifest::DataRead {
-                    path,
-                    digest: format!("sha256:{}", facts.sha256),
-                    settled: facts.settled,
-                })
-            })
-            .collect();
-        match output::manifest::file(
-            root,
-            &site.config.theme,
-            &site.config.base_url,
-            options.source_date,
-            &site.content.draft_paths,
-            &site.content.read_digests,
-            &data_read,
-            &files,
-        ) {
-            Ok(manifest) => files.push(manifest),
-            Err(problem) => diagnostics.push(problem),
-        }
+    // The manifest hashes nothing new (outputs were hashed as they were
+    // written) and the checks only read: they run side by side, as each
+    // is a pass over every file of the site.
+    let (manifest, found) = rayon::join(
+        || {
+            site.manifest
+                .then(|| manifest_file(&site, root, options.source_date, &files))
+        },
+        || {
+            let mut found = Diagnostics::new();
+            output::check_unique_outputs(&files, &mut found);
+            output::check_internal_links(&site.content, &files, &mut found);
+            found
+        },
+    );
+    match manifest {
+        Some(Ok(manifest)) => files.push(manifest),
+        Some(Err(problem)) => diagnostics.push(problem),
+        None => {}
     }
-    output::check_unique_outputs(&files, diagnostics);
-    output::check_internal_links(&site.content, &files, diagnostics);
+    diagnostics.extend(found);
     timings.push(("check", clock.lap()));
     if diagnostics.has_errors() {
         return None;
@@ -387,12 +372,16 @@ fn run_stages(
         timings.push(("write", clock.lap()));
     }
     let file_count = files.len();
-    if let Some(session) = session
-        && let Some(mut memo) = memo
-    {
-        memo.keep_outputs(files);
-        session.render = Some(memo);
-    }
+    let files = match session {
+        Some(session) => {
+            if let Some(mut memo) = memo {
+                memo.keep_outputs(files);
+                session.render = Some(memo);
+            }
+            Vec::new()
+        }
+        None => files,
+    };
 
     let pages = site
         .config
@@ -408,6 +397,14 @@ fn run_stages(
             (l.code.clone(), count)
         })
         .collect();
+    let has_search = site.config.search.enabled;
+    // Freeing a large site's pages, figures and files takes a few
+    // hundredths of a second on one core with nothing else left to do:
+    // a thread of its own frees them, and a build that ends here does not
+    // wait for it. (Should no thread be had, they are freed here, as the
+    // closure that holds them is dropped.)
+    let free = move || drop((site, files));
+    let _ = std::thread::Builder::new().spawn(free);
     Some(BuildSummary {
         pages,
         files: file_count,
@@ -416,9 +413,47 @@ fn run_stages(
         privacy: privacy_report.lines,
         templates_rendered,
         templates_kept,
-        has_search: site.config.search.enabled,
+        has_search,
         resources_read,
     })
+}
+
+/// `build.json` for the files of a build (see [`output::manifest`]).
+fn manifest_file(
+    site: &render::Site,
+    root: &Path,
+    source_date: Option<jiff::Timestamp>,
+    files: &[render::OutputFile],
+) -> Result<render::OutputFile, diagnostics::Diagnostic> {
+    let data_read: Vec<output::manifest::DataRead> = site
+        .package
+        .iter()
+        .flat_map(|package| &package.resources)
+        .filter_map(|resource| {
+            let facts = site.statistics.resources.get(&resource.name)?;
+            let path = resource
+                .shown
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            Some(output::manifest::DataRead {
+                path,
+                digest: format!("sha256:{}", facts.sha256),
+                settled: facts.settled,
+            })
+        })
+        .collect();
+    output::manifest::file(
+        root,
+        &site.config.theme,
+        &site.config.base_url,
+        source_date,
+        &site.content.draft_paths,
+        &site.content.read_digests,
+        &data_read,
+        files,
+    )
 }
 
 struct Clock(Instant);
