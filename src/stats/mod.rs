@@ -7,10 +7,12 @@
 pub mod declare;
 mod exact;
 pub mod formula;
+mod text_key;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use text_key::{TextMap, TextRef, TextSet};
 
 use crate::data::package::{Package, Resource, reading_order};
 use crate::data::reader::{self, KnownKeys, Row};
@@ -200,7 +202,7 @@ struct Accumulator {
     values: Vec<f64>,
     /// Kept only for distinct counts (looked up on every row: a fast
     /// hash, as for group keys).
-    distinct: FxHashSet<String>,
+    distinct: TextSet,
 }
 
 impl Accumulator {
@@ -214,9 +216,14 @@ impl Accumulator {
             Measure::Distinct => {
                 // Text is looked up borrowed; only a new value is copied.
                 match cell {
-                    Cell::Text(text) if self.distinct.contains(*text) => {}
+                    Cell::Text(text) => {
+                        let text = TextRef::new(text);
+                        if !self.distinct.contains(&text) {
+                            self.distinct.insert(text.to_key());
+                        }
+                    }
                     _ => {
-                        self.distinct.insert(cell.canonical());
+                        self.distinct.insert(cell.canonical().into());
                     }
                 }
             }
@@ -292,7 +299,7 @@ impl Accumulator {
 /// A filter condition as a scan tests it on every row: values to look up
 /// with a fast hash, numeric bounds read once.
 enum Matcher {
-    OneOf(usize, FxHashSet<String>),
+    OneOf(usize, TextSet),
     NumericRange {
         index: usize,
         min: Option<f64>,
@@ -312,8 +319,8 @@ impl Matcher {
         match self {
             // Text is looked up borrowed: no copy for every row.
             Matcher::OneOf(index, values) => match &cells[*index] {
-                Cell::Text(text) => values.contains(*text),
-                cell => values.contains(&cell.canonical()),
+                Cell::Text(text) => values.contains(&TextRef::new(text)),
+                cell => values.contains(&TextRef::new(&cell.canonical())),
             },
             Matcher::NumericRange { index, min, max } => {
                 // A missing value is no number: outside every range.
@@ -538,7 +545,7 @@ impl Persons {
 /// each code stands for, written as group labels are.
 #[derive(Default)]
 struct KeyCodes {
-    texts: FxHashMap<Box<str>, u32>,
+    texts: TextMap<u32>,
     typed: FxHashMap<(u8, i64), u32>,
     names: Vec<String>,
 }
@@ -554,11 +561,12 @@ impl KeyCodes {
         // groups are merged when the scan ends).
         let typed = match (*cell, period) {
             (Cell::Text(text), None) => {
-                if let Some(&code) = self.texts.get(text) {
+                let text = TextRef::new(text);
+                if let Some(&code) = self.texts.get(&text) {
                     return code;
                 }
                 let code = self.push(cell.canonical());
-                self.texts.insert(text.into(), code);
+                self.texts.insert(text.to_key(), code);
                 return code;
             }
             // Without a period or with one, a missing value is named "".
@@ -590,7 +598,7 @@ impl KeyCodes {
             // Rare types (date-times): by their written form.
             None => {
                 let name = name();
-                if let Some(&code) = self.texts.get(name.as_str()) {
+                if let Some(&code) = self.texts.get(&TextRef::new(&name)) {
                     return code;
                 }
                 let code = self.push(name.clone());
@@ -650,9 +658,10 @@ impl Running {
             .filter
             .iter()
             .map(|condition| match condition {
-                Condition::OneOf { field, values } => {
-                    Matcher::OneOf(index(field), values.iter().cloned().collect())
-                }
+                Condition::OneOf { field, values } => Matcher::OneOf(
+                    index(field),
+                    values.iter().cloned().map(Into::into).collect(),
+                ),
                 Condition::Range { field, min, max } => {
                     let index = index(field);
                     if resource.fields[index].field_type.is_numeric() {
