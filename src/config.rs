@@ -514,6 +514,30 @@ pub fn find_top_level_key_line(text: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// [`find_top_level_key_line`] for each of `keys`, in one pass over the
+/// text (a page's front matter asks for every key it has): the keys found,
+/// with their lines.
+pub fn find_top_level_key_lines<'k>(text: &str, keys: &[&'k str]) -> Vec<(&'k str, usize)> {
+    let mut found = Vec::with_capacity(keys.len());
+    let mut left = keys.to_vec();
+    for (index, line) in text.lines().enumerate() {
+        if left.is_empty() || line.starts_with('[') {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
+        left.retain(|key| {
+            let here = starts_with_key(line, key);
+            if here {
+                found.push((*key, index + 1));
+            }
+            !here
+        });
+    }
+    found
+}
+
 fn starts_with_key(text: &str, key: &str) -> bool {
     let text = text.trim_start_matches(['"', '\'']);
     let Some(after) = text.strip_prefix(key) else {
@@ -526,6 +550,35 @@ fn starts_with_key(text: &str, key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one pass finds each key where a search for it alone does.
+    #[test]
+    fn key_lines_in_one_pass_are_those_found_one_by_one() {
+        let texts = [
+            "title: A\ndate: 2025-01-01\nextra:\n  title: B\ntags: [a]\n",
+            "\"title\": A\n'date' : 1\na:b: c\na: d\ntitle: again\n",
+            "title = \"A\"\nweight = 2\n[extra]\ndate = 3\n",
+            "  title: indented\ntitle: top\n\ttags: x\n",
+            "",
+        ];
+        let keys = [
+            "title", "date", "extra", "tags", "a", "a:b", "weight", "missing",
+        ];
+        for text in texts {
+            let mut one_by_one: Vec<(&str, usize)> = keys
+                .iter()
+                .filter_map(|key| find_top_level_key_line(text, key).map(|line| (*key, line)))
+                .collect();
+            let mut together = find_top_level_key_lines(text, &keys);
+            one_by_one.sort();
+            together.sort();
+            assert_eq!(together, one_by_one, "{text:?}");
+        }
+        assert_eq!(
+            find_top_level_key_lines("title: A\ndate: 1\n", &["date", "title"]),
+            vec![("title", 1), ("date", 2)]
+        );
+    }
 
     #[test]
     fn base_url_path_is_kept_with_slashes() {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use jiff::civil::{Date, DateTime};
 use serde_json::{Map, Value};
 
-use crate::config::{find_key_line, find_top_level_key_line};
+use crate::config::{find_key_line, find_top_level_key_line, find_top_level_key_lines};
 use crate::diagnostics::{Diagnostic, did_you_mean, line_column};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,11 +191,14 @@ impl FrontMatter<'_> {
             .or_else(|| find_key_line(self.text, key).map(|line| line + self.first_line - 1))
     }
 
-    /// Lines of every top-level key, for later stages' messages.
+    /// Lines of every top-level key, for later stages' messages (every
+    /// page asks: found in one pass over the front matter, not one per
+    /// key).
     pub fn key_lines(&self) -> BTreeMap<String, usize> {
-        self.map
-            .keys()
-            .filter_map(|key| self.line_of(key).map(|line| (key.clone(), line)))
+        let keys: Vec<&str> = self.map.keys().map(String::as_str).collect();
+        find_top_level_key_lines(self.text, &keys)
+            .into_iter()
+            .map(|(key, line)| (key.to_string(), line + self.first_line - 1))
             .collect()
     }
 

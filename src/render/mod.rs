@@ -175,7 +175,8 @@ pub(crate) struct Shared {
     /// The theme's UI strings as template values, by language and key:
     /// `t()` hands out a shared string, not a copy, on each of the few
     /// dozen calls every page makes.
-    pub ui_strings: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Looked up by `t()` several times on every page.
+    pub ui_strings: rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Value>>,
     /// Each page's publication and update dates as its language writes
     /// them, made the first time a template asks: a page's date is shown
     /// on its own page and in every list it is in, and formatting a date
