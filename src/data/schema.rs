@@ -161,19 +161,30 @@ impl Cell<'_> {
     }
 }
 
-/// A year and month as written in a data file: four digits, a dash, two
-/// digits (a sign, as in `+1`, is not a month).
-fn read_year_month(text: &str) -> Option<(i32, i8)> {
-    let digits = |part: &str, length: usize| {
-        part.len() == length && part.bytes().all(|b| b.is_ascii_digit())
-    };
-    let (y, m) = text.split_once('-')?;
-    if !digits(y, 4) || !digits(m, 2) {
-        return None;
+/// `text.trim()` for a number, without the look for Unicode white space
+/// at its ends when it ends in digits, as nearly every number does.
+#[inline(always)]
+fn trim_number(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if first.is_ascii_digit() && last.is_ascii_digit() => text,
+        _ => text.trim(),
     }
-    let year = y.parse::<i32>().ok()?;
-    let month = m.parse::<i8>().ok().filter(|m| (1..=12).contains(m))?;
-    Some((year, month))
+}
+
+/// A year and month as written in a data file: four digits, a dash, two
+/// digits (a sign, as in `+1`, is not a month). Read from the bytes at
+/// their places: every value of a month field comes through here.
+fn read_year_month(text: &str) -> Option<(i32, i8)> {
+    let &[y0, y1, y2, y3, b'-', m0, m1] = text.as_bytes() else {
+        return None;
+    };
+    let digit = |b: u8| b.is_ascii_digit().then(|| b - b'0');
+    let year = [y0, y1, y2, y3]
+        .into_iter()
+        .try_fold(0i32, |year, b| Some(year * 10 + i32::from(digit(b)?)))?;
+    let month = i8::try_from(digit(m0)? * 10 + digit(m1)?).ok()?;
+    (1..=12).contains(&month).then_some((year, month))
 }
 
 /// Whether a number field's value looks like an Indonesian thousands
@@ -306,12 +317,12 @@ impl Field {
             && matches!(self.decimal_char.as_str(), "." | ",");
         match self.field_type {
             FieldType::String => put(Cell::Text(text)),
-            FieldType::Integer if plain => match text.trim().parse::<i64>() {
+            FieldType::Integer if plain => match trim_number(text).parse::<i64>() {
                 Ok(integer) => put(Cell::Integer(integer)),
                 Err(_) => return false,
             },
             FieldType::Number if plain && self.decimal_char == "." => {
-                let trimmed = text.trim();
+                let trimmed = trim_number(text);
                 let digits = trimmed
                     .bytes()
                     .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
@@ -756,6 +767,27 @@ mod tests {
         assert!(plain(FieldType::Number, "1.5"));
         assert!(plain(FieldType::YearMonth, "2023-07"));
         assert!(plain(FieldType::String, "Balikpapan Kota"));
+    }
+
+    #[test]
+    fn year_months_are_four_digits_a_dash_and_a_month() {
+        let read = |text| field(FieldType::YearMonth).read(text).ok();
+        assert_eq!(read("2023-07"), Some(Cell::YearMonth(2023, 7)));
+        assert_eq!(read("0001-12"), Some(Cell::YearMonth(1, 12)));
+        for wrong in [
+            "2023-13",
+            "2023-00",
+            "2023-7",
+            "+202-01",
+            "2023/07",
+            "23-07",
+            "2023-07-01",
+            "2O23-07",
+            "２０２３-07",
+            " 2023-07",
+        ] {
+            assert_eq!(read(wrong), None, "{wrong:?}");
+        }
     }
 
     #[test]
