@@ -320,9 +320,10 @@ fn run_stages(
         files.extend(index);
         timings.push(("search", clock.lap()));
     }
-    // The manifest hashes nothing new (outputs were hashed as they were
-    // written) and the checks only read: they run side by side, as each
-    // is a pass over every file of the site.
+    // The manifest (which has the outputs' hashes from when they were
+    // written, and hashes only the inputs not hashed as they were read)
+    // and the checks only read the site's files: they run side by side,
+    // each a pass over every file.
     let (manifest, found) = rayon::join(
         || {
             site.manifest
