@@ -323,7 +323,13 @@ fn run_stages(
     // The manifest (which has the outputs' hashes from when they were
     // written, and hashes only the inputs not hashed as they were read)
     // and the checks only read the site's files: they run side by side,
-    // each a pass over every file.
+    // each a pass over every file. The checks count the manifest's file,
+    // made meanwhile, as written (a link may lead to it, a file may clash).
+    let to_come: &[(&str, &str)] = if site.manifest {
+        &[(output::manifest::PATH, output::manifest::ORIGIN)]
+    } else {
+        &[]
+    };
     let (manifest, found) = rayon::join(
         || {
             site.manifest
@@ -331,8 +337,8 @@ fn run_stages(
         },
         || {
             let mut found = Diagnostics::new();
-            output::check_unique_outputs(&files, &mut found);
-            output::check_internal_links(&site.content, &files, &mut found);
+            output::check_unique_outputs(&files, to_come, &mut found);
+            output::check_internal_links(&site.content, &files, to_come, &mut found);
             found
         },
     );

@@ -1646,3 +1646,36 @@ fn figure_value(output: &Path, id: &str) -> Option<f64> {
         .unwrap_or_else(|| panic!("{id} is not in the register"))["value"]
         .as_f64()
 }
+
+/// An announcement may link the build manifest (`/build.json`), which is
+/// written after the pages: the link is not reported broken.
+#[test]
+fn a_link_to_the_build_manifest_is_not_broken() {
+    let copy = common::copy_fixture(BILINGUAL);
+    let page = copy.root.join("content/berita/berita-07.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        format!("{text}\n\nPeriksa [sumber situs ini](/build.json).\n"),
+    )
+    .unwrap();
+    let output = copy.dir.path().join("public");
+    assert_clean(&build_into(&copy.root, &output));
+    assert!(read(&output, "build.json").contains("\"outputs\""));
+}
+
+/// A content file named like the build manifest would be overwritten by
+/// it: the build says so and stops.
+#[test]
+fn a_file_in_the_manifests_place_is_reported() {
+    let copy = common::copy_fixture(BILINGUAL);
+    std::fs::write(copy.root.join("content/build.json"), "{}").unwrap();
+    let outcome = build_into(&copy.root, &copy.dir.path().join("public"));
+    assert!(!outcome.succeeded());
+    let report = outcome.diagnostics.report();
+    assert!(
+        report.contains("`build.json` would be written twice")
+            && report.contains("the build manifest"),
+        "{report}"
+    );
+}

@@ -23,6 +23,9 @@ use crate::render::{Contents, OutputFile};
 /// Where the manifest is written, relative to the output folder.
 pub const PATH: &str = "build.json";
 
+/// How messages name the manifest as the source of its file.
+pub const ORIGIN: &str = "the build manifest";
+
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     pub generator: String,
@@ -108,7 +111,7 @@ pub fn file(
     Ok(OutputFile {
         path: PATH.to_string(),
         contents: Contents::Bytes(text.into_bytes()),
-        origin: "the build manifest".to_string(),
+        origin: ORIGIN.to_string(),
     })
 }
 

@@ -487,16 +487,26 @@ fn process_alive(pid: u32) -> bool {
 
 /// No two sources may write the same file (an alias over a page, a static
 /// file over a content file): one of them would silently be lost.
-pub fn check_unique_outputs(files: &[OutputFile], diagnostics: &mut Diagnostics) {
+/// `to_come`: the files written after `files` are made (path and origin),
+/// which are checked as if they followed them.
+pub fn check_unique_outputs(
+    files: &[OutputFile],
+    to_come: &[(&str, &str)],
+    diagnostics: &mut Diagnostics,
+) {
     let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-    for file in files {
-        if let Some(first) = seen.insert(&file.path, &file.origin) {
+    let all = files
+        .iter()
+        .map(|file| (file.path.as_str(), file.origin.as_str()))
+        .chain(to_come.iter().copied());
+    for (path, origin) in all {
+        if let Some(first) = seen.insert(path, origin) {
             diagnostics.push(
                 Diagnostic::error(
                     None,
                     format!(
                         "`{}` would be written twice: by {first} and by {}",
-                        file.path, file.origin
+                        path, origin
                     ),
                 )
                 .with_hint("rename one of them, or change its slug, path or alias"),
@@ -507,12 +517,19 @@ pub fn check_unique_outputs(files: &[OutputFile], diagnostics: &mut Diagnostics)
 
 /// Every root-relative link written in markdown (`/pengumuman/`) must lead
 /// to a file of the finished site.
+/// Files in `to_come` (path and origin, as for [`check_unique_outputs`])
+/// are written after `files` and count as there.
 pub fn check_internal_links(
     content: &Content,
     files: &[OutputFile],
+    to_come: &[(&str, &str)],
     diagnostics: &mut Diagnostics,
 ) {
-    let paths: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let paths: HashSet<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(to_come.iter().map(|(path, _)| *path))
+        .collect();
     let bodies = content.pages.iter().map(|p| (&p.file, &p.body)).chain(
         content
             .sections
