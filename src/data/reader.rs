@@ -536,20 +536,19 @@ impl<'a> Checks<'a> {
             // The common case first, written straight into `cells` (see
             // `Field::read_common`): a value of a field without rules
             // to check.
+            // A missing value of a required field goes on, to be reported
+            // with the other broken rules.
             if rules.passes_unchecked() && found.unique[index].is_none() {
                 let required = field.constraints.required;
-                let mut missing = false;
-                let read = field.read_common(text, |cell| {
-                    missing = cell.is_missing();
-                    cells.push(cell);
-                });
-                match read {
-                    // Reported below, with the other broken rules.
-                    true if missing && required => {
-                        cells.pop();
+                let mut passed = false;
+                field.read_common(text, |cell| {
+                    if !(required && cell.is_missing()) {
+                        cells.push(cell);
+                        passed = true;
                     }
-                    true => continue,
-                    false => {}
+                });
+                if passed {
+                    continue;
                 }
             }
             let cell = match field

@@ -174,8 +174,8 @@ pub(crate) struct Shared {
     pub placed: std::sync::OnceLock<BTreeMap<(String, String, String), String>>,
     /// The theme's UI strings as template values, by language and key:
     /// `t()` hands out a shared string, not a copy, on each of the few
-    /// dozen calls every page makes.
-    /// Looked up by `t()` several times on every page.
+    /// dozen calls every page makes (hash maps: each lookup is one
+    /// comparison, not a chain of them).
     pub ui_strings: rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Value>>,
     /// Each page's publication and update dates as its language writes
     /// them, made the first time a template asks: a page's date is shown
