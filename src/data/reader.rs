@@ -1,8 +1,10 @@
 //! Streaming, typed reading of one CSV resource. One `ByteRecord` is reused
-//! for the whole file and typed cells borrow from it, so memory does not
-//! grow with the file; whatever needs the rows (validation, statistics)
-//! sees them through a callback. The file's SHA-256 is computed on the same
-//! read, so the hash in published metadata is of the bytes that were used.
+//! for the whole file (a large file: a few chunks of records, or blocks
+//! of its text, at a time) and typed cells borrow from it, so memory does
+//! not grow with the file; whatever needs the rows (validation,
+//! statistics) sees them through a callback. The file's SHA-256 is
+//! computed on the same read, so the hash in published metadata is of the
+//! bytes that were used.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -505,13 +507,33 @@ impl<'a> Checks<'a> {
             );
             return Ok(());
         }
-        let RowValues { texts, cells } = values;
-        record_texts(record, texts).map_err(|index| {
+        record_texts(record, &mut values.texts).map_err(|index| {
             (
                 offset,
                 not_utf8(resource, number, &resource.fields[index].name),
             )
         })?;
+        self.values(found, values, number, offset, visit);
+        Ok(())
+    }
+
+    /// Checks a record's values, cut out as text into `values.texts`, one
+    /// for each field (as [`Checks::record`] does, and
+    /// [`check_text_block`]), and hands the row to `visit` when it is
+    /// sound.
+    fn values<'r>(
+        &self,
+        found: &mut Found,
+        values: &mut RowValues<'r>,
+        number: u64,
+        offset: u64,
+        visit: &mut dyn FnMut(&Row<'_>),
+    ) {
+        let resource = self.resource;
+        let name = &resource.name;
+        let here = || Some(Location::file(&resource.shown));
+        let scan = &mut found.scan;
+        let RowValues { texts, cells } = values;
         cells.clear();
         let mut row_ok = true;
         for (index, (field, rules)) in resource.fields.iter().zip(&self.rules).enumerate() {
@@ -641,7 +663,6 @@ impl<'a> Checks<'a> {
                 offset,
             });
         }
-        Ok(())
     }
 }
 
@@ -801,25 +822,29 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// keep every core busy, few enough that memory stays flat.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-/// [`scan`], on every core for a large file: one thread reads the CSV
-/// syntax and hashes the bytes, in order; the records are checked and
-/// handed to sinks (from `new_sink`) in chunks, on the other cores, and the
-/// chunks' findings and sinks are appended in file order. Should a chunk
-/// find anything to report, the file is read again in order, so that every
-/// report is exactly the one reading in order gives (it lists the first
-/// problems of the file, each with its record).
+/// [`scan`], on every core for a large file: one thread reads the file and
+/// hashes its bytes, in order, and cuts it into chunks of whole records;
+/// the records are checked and handed to sinks (from `new_sink`) on the
+/// other cores, and the chunks' findings and sinks are appended in file
+/// order. Should a chunk find anything to report, the file is read again
+/// in order, so that every report is exactly the one reading in order
+/// gives (it lists the first problems of the file, each with its record).
+///
+/// While the file has no quote character, the chunks are blocks of its
+/// text ([`TextBlocks`]); from the first block that has one on, the csv
+/// crate reads the records on the reading thread ([`fill_chunk`]).
 pub fn scan_with<S: RowSink>(
     resource: &Resource,
     known: &KnownKeys,
     wanted_keys: &[Vec<String>],
     new_sink: &(dyn Fn() -> S + Sync),
 ) -> (Scan, S) {
-    let (parallel_from, chunk_records) = parallel_settings();
+    let settings = parallel_settings();
     let size = std::fs::metadata(&resource.absolute)
         .map(|m| m.len())
         .unwrap_or(0);
-    if size >= parallel_from
-        && let Some(done) = scan_in_parallel(resource, known, wanted_keys, new_sink, chunk_records)
+    if size >= settings.from_bytes
+        && let Some(done) = scan_in_parallel(resource, known, wanted_keys, new_sink, &settings)
     {
         return done;
     }
@@ -828,38 +853,90 @@ pub fn scan_with<S: RowSink>(
     (scan, sink)
 }
 
-/// [`PARALLEL_FROM_BYTES`] and [`CHUNK_RECORDS`]; in debug builds the
-/// tests set smaller ones (`KACA_TEST_PARALLEL_FROM_BYTES`,
-/// `KACA_TEST_CHUNK_RECORDS`) to read small fixtures in many chunks.
-fn parallel_settings() -> (u64, usize) {
+/// How a file is read in parallel: [`PARALLEL_FROM_BYTES`],
+/// [`CHUNK_RECORDS`] and [`BLOCK_BYTES`].
+struct ParallelSettings {
+    from_bytes: u64,
+    chunk_records: usize,
+    block_bytes: usize,
+}
+
+/// [`ParallelSettings`]; in debug builds the tests set smaller ones
+/// (`KACA_TEST_PARALLEL_FROM_BYTES`, `KACA_TEST_CHUNK_RECORDS`,
+/// `KACA_TEST_BLOCK_BYTES`) to read small fixtures in many chunks.
+fn parallel_settings() -> ParallelSettings {
     let from_environment = |variable: &str| {
         cfg!(debug_assertions)
             .then(|| std::env::var(variable).ok()?.parse::<u64>().ok())
             .flatten()
     };
-    (
-        from_environment("KACA_TEST_PARALLEL_FROM_BYTES").unwrap_or(PARALLEL_FROM_BYTES),
-        from_environment("KACA_TEST_CHUNK_RECORDS")
+    let positive = |variable: &str| {
+        from_environment(variable)
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n > 0)
-            .unwrap_or(CHUNK_RECORDS),
-    )
+    };
+    ParallelSettings {
+        from_bytes: from_environment("KACA_TEST_PARALLEL_FROM_BYTES")
+            .unwrap_or(PARALLEL_FROM_BYTES),
+        chunk_records: positive("KACA_TEST_CHUNK_RECORDS").unwrap_or(CHUNK_RECORDS),
+        block_bytes: positive("KACA_TEST_BLOCK_BYTES").unwrap_or(BLOCK_BYTES),
+    }
 }
 
-/// Records read in order, to be checked together: the records, and each
-/// one's number and byte offset.
+/// Bytes of the file in one block read as text ([`TextBlocks`]); a block
+/// grows past this only to hold a record longer than it.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// A block stops growing at this size: a "record" this long is no CSV
+/// kaca reads as text, and the csv crate reads it (and reports it) instead.
+const MOST_BLOCK_BYTES: usize = 64 << 20;
+
+/// A chunk of records to check together.
+enum Chunk {
+    /// Read by the csv crate.
+    Records(Records),
+    Text(TextBlock),
+}
+
+/// Records read in order by the csv crate, to be checked together: the
+/// records, and each one's number and byte offset.
 #[derive(Default)]
-struct Chunk {
+struct Records {
     records: Vec<csv::ByteRecord>,
     places: Vec<(u64, u64)>,
+}
+
+/// Whole records of the file as they are written, without a quote
+/// character among them.
+struct TextBlock {
+    /// The block is `bytes[..len]` (the rest is room kept for reuse).
+    bytes: Vec<u8>,
+    len: usize,
+    /// Offset in the file of the block's first byte.
+    start: u64,
+    /// How many records come before the block's first.
+    records_before: u64,
 }
 
 /// What checking a chunk gave.
 struct Checked<S> {
     found: Found,
     sink: S,
-    /// Reading had to stop in this chunk (a value that is not UTF-8).
+    /// Reading had to stop in this chunk (a value that is not UTF-8), or a
+    /// text block holds what only reading in order reports.
     stopped: bool,
+}
+
+/// Where the reading thread of [`scan_in_parallel`] is.
+enum Reading<'s, R: Read> {
+    Text(TextBlocks<'s, R>),
+    /// From `base` in the file on, the csv crate reads the records.
+    Csv {
+        reader: csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, &'s mut R>>,
+        base: u64,
+    },
+    /// Between the two.
+    Switching,
 }
 
 /// The parallel reading of [`scan_with`]; None when the file must be read
@@ -869,7 +946,7 @@ fn scan_in_parallel<S: RowSink>(
     known: &KnownKeys,
     wanted_keys: &[Vec<String>],
     new_sink: &(dyn Fn() -> S + Sync),
-    chunk_records: usize,
+    settings: &ParallelSettings,
 ) -> Option<(Scan, S)> {
     let began = std::time::SystemTime::now();
     let file = std::fs::File::open(&resource.absolute).ok()?;
@@ -882,13 +959,12 @@ fn scan_in_parallel<S: RowSink>(
     let checks = Checks::new(resource, known, wanted_keys);
     let mut merged: Option<(Found, S)> = None;
     let clean = {
-        let mut reader = csv_reader(resource, &mut source);
-        let mut header = csv::ByteRecord::new();
-        read_header(&mut reader, &mut header, resource).ok()?;
+        let mut reading = start_reading(resource, &mut source, settings.block_bytes)?;
         let (done_sender, done) = std::sync::mpsc::channel::<(usize, Option<Checked<S>>, Chunk)>();
         let checks = &checks;
         rayon::in_place_scope(|scope| {
-            let mut spare: Vec<Chunk> = Vec::new();
+            let mut spare_records: Vec<Records> = Vec::new();
+            let mut spare_text: Vec<Vec<u8>> = Vec::new();
             let mut waiting: std::collections::BTreeMap<usize, Option<Checked<S>>> =
                 Default::default();
             let (mut sent, mut appended) = (0usize, 0usize);
@@ -897,27 +973,60 @@ fn scan_in_parallel<S: RowSink>(
             let mut more = true;
             while (more && clean) || appended < sent {
                 if more && clean && sent - appended < CHUNKS_IN_FLIGHT {
-                    let mut chunk = spare.pop().unwrap_or_default();
-                    let filled = fill_chunk(
-                        &mut reader,
-                        &mut chunk,
-                        chunk_records,
-                        checks.field_count,
-                        &mut number,
-                    );
-                    match filled {
-                        Ok(Filled::Full) => {}
-                        Ok(Filled::End) => more = false,
-                        // A CSV syntax error: reported by reading in order.
-                        Err(()) => {
-                            clean = false;
-                            more = false;
+                    let next = match &mut reading {
+                        Reading::Text(blocks) => {
+                            match blocks.next_block(&mut number, spare_text.pop()) {
+                                Ok(Cut::Block(block)) => Some(Chunk::Text(block)),
+                                Ok(Cut::Blank) => None,
+                                Ok(Cut::End) => {
+                                    more = false;
+                                    None
+                                }
+                                Ok(Cut::Quoted) => {
+                                    let Reading::Text(blocks) =
+                                        std::mem::replace(&mut reading, Reading::Switching)
+                                    else {
+                                        unreachable!("matched as text just before")
+                                    };
+                                    reading = blocks.into_csv(resource);
+                                    None
+                                }
+                                Err(_) => {
+                                    clean = false;
+                                    more = false;
+                                    None
+                                }
+                            }
                         }
-                    }
-                    if chunk.places.is_empty() || !clean {
-                        spare.push(chunk);
-                        continue;
-                    }
+                        Reading::Csv { reader, base } => {
+                            let mut records = spare_records.pop().unwrap_or_default();
+                            let filled = fill_chunk(
+                                reader,
+                                &mut records,
+                                settings.chunk_records,
+                                checks.field_count,
+                                *base,
+                                &mut number,
+                            );
+                            match filled {
+                                Ok(Filled::Full) => {}
+                                Ok(Filled::End) => more = false,
+                                // A CSV syntax error: reported by reading in order.
+                                Err(()) => {
+                                    clean = false;
+                                    more = false;
+                                }
+                            }
+                            if records.places.is_empty() || !clean {
+                                spare_records.push(records);
+                                None
+                            } else {
+                                Some(Chunk::Records(records))
+                            }
+                        }
+                        Reading::Switching => unreachable!("reading switches in one step"),
+                    };
+                    let Some(chunk) = next else { continue };
                     let index = sent;
                     sent += 1;
                     let done_sender = done_sender.clone();
@@ -925,11 +1034,15 @@ fn scan_in_parallel<S: RowSink>(
                         // A panic must come back as a message: the reading
                         // thread waits for every chunk. (Read again in
                         // order, the file panics where it can propagate.)
-                        let checked =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                check_chunk(checks, &chunk, new_sink())
-                            }))
-                            .ok();
+                        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                            || match &chunk {
+                                Chunk::Records(records) => {
+                                    check_records(checks, records, new_sink())
+                                }
+                                Chunk::Text(block) => check_text_block(checks, block, new_sink()),
+                            },
+                        ))
+                        .ok();
                         // The receiver lives until every chunk is back.
                         let _ = done_sender.send((index, checked, chunk));
                     });
@@ -938,7 +1051,10 @@ fn scan_in_parallel<S: RowSink>(
                 let Ok((index, checked, chunk)) = next_checked(&done) else {
                     break;
                 };
-                spare.push(chunk);
+                match chunk {
+                    Chunk::Records(records) => spare_records.push(records),
+                    Chunk::Text(block) => spare_text.push(block.bytes),
+                }
                 waiting.insert(index, checked);
                 while let Some(checked) = waiting.remove(&appended) {
                     appended += 1;
@@ -999,6 +1115,305 @@ fn next_checked<T>(done: &std::sync::mpsc::Receiver<T>) -> Result<T, std::sync::
     }
 }
 
+/// Reads and checks the header (when the dialect has one) and says how
+/// the records after it are read. None: the header has something to
+/// report, or the file cannot be read.
+fn start_reading<'s, R: Read>(
+    resource: &Resource,
+    source: &'s mut R,
+    block_bytes: usize,
+) -> Option<Reading<'s, R>> {
+    let mut blocks = TextBlocks::new(source, &resource.dialect, block_bytes);
+    // Enough of the file for the header's line.
+    let mut want = block_bytes;
+    loop {
+        blocks.fill(want).ok()?;
+        let has_line_end = memchr::memchr2(b'\n', b'\r', blocks.unread()).is_some();
+        if has_line_end || blocks.ended || want >= MOST_BLOCK_BYTES {
+            break;
+        }
+        want = want.saturating_mul(2);
+    }
+    let mut header = csv::ByteRecord::new();
+    let (header_read, header_end) = {
+        let mut reader = csv_reader(resource, blocks.unread());
+        let read = read_header(&mut reader, &mut header, resource);
+        (
+            read.is_ok(),
+            usize::try_from(reader.position().byte()).ok()?,
+        )
+    };
+    // The header's line end is in the bytes read, or the file ends there:
+    // the header is whole. Otherwise (a quoted line end in it, or a header
+    // longer than the bytes read), the csv crate reads the file from the
+    // start.
+    let whole = header_end < blocks.unread().len() || blocks.ended;
+    if whole && !header_read {
+        return None;
+    }
+    if whole && blocks.reads_as_text() {
+        blocks.consume(header_end);
+        return Some(Reading::Text(blocks));
+    }
+    let mut reading = blocks.into_csv(resource);
+    if let Reading::Csv { reader, .. } = &mut reading {
+        read_header(reader, &mut header, resource).ok()?;
+    }
+    Some(reading)
+}
+
+/// The reading thread's side of reading a file as text: the file is cut
+/// into blocks of whole records, and each block is checked on any core as
+/// one string (one UTF-8 check for the block; values are cut out where
+/// the delimiter is). Without a quote character, CSV is only delimiters
+/// and line ends, and this reads it exactly as the csv crate does (its
+/// `Terminator::CRLF`: `\r`, `\n` and `\r\n` each end a record, and empty
+/// lines are no records); with one, or a comment character, or initial
+/// spaces to skip, the csv crate reads from there on. Written here
+/// because the csv crate copies every record's values into a
+/// `ByteRecord`, a byte at a time through its state machine, which was a
+/// fifth of the time of a large data page; found with memchr, values are
+/// cut out of the text where they are.
+struct TextBlocks<'s, R> {
+    source: &'s mut R,
+    /// Bytes read and not yet handed out are `buffer[..filled]`; they
+    /// begin at a record, at `start` in the file.
+    buffer: Vec<u8>,
+    filled: usize,
+    start: u64,
+    /// The source has no more bytes.
+    ended: bool,
+    block_bytes: usize,
+    quote: u8,
+    comment: Option<u8>,
+    /// The dialect allows reading as text at all.
+    plain_dialect: bool,
+}
+
+/// What the reading thread cut from the file next.
+enum Cut {
+    Block(TextBlock),
+    /// Only empty lines: no block.
+    Blank,
+    End,
+    /// The bytes from here on hold a quote (or comment) character: the
+    /// csv crate must read them.
+    Quoted,
+}
+
+impl<'s, R: Read> TextBlocks<'s, R> {
+    fn new(source: &'s mut R, dialect: &super::package::Dialect, block_bytes: usize) -> Self {
+        let is_line_end = |byte: u8| matches!(byte, b'\r' | b'\n');
+        TextBlocks {
+            source,
+            buffer: Vec::new(),
+            filled: 0,
+            start: 0,
+            ended: false,
+            block_bytes,
+            quote: dialect.quote,
+            comment: dialect.comment,
+            // An ASCII delimiter falls between characters, so values cut
+            // at it are text; trimming is the csv crate's to do.
+            plain_dialect: dialect.delimiter.is_ascii()
+                && !is_line_end(dialect.delimiter)
+                && !is_line_end(dialect.quote)
+                && dialect.quote != dialect.delimiter
+                && !dialect.skip_initial_space,
+        }
+    }
+
+    fn unread(&self) -> &[u8] {
+        &self.buffer[..self.filled]
+    }
+
+    /// Reads until `want` bytes are unread, or the source ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        if self.buffer.len() < want {
+            self.buffer.resize(want, 0);
+        }
+        while self.filled < want && !self.ended {
+            match self.source.read(&mut self.buffer[self.filled..want]) {
+                Ok(0) => self.ended = true,
+                Ok(n) => self.filled += n,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the first `n` unread bytes (the header).
+    fn consume(&mut self, n: usize) {
+        self.buffer.copy_within(n..self.filled, 0);
+        self.filled -= n;
+        self.start += n as u64;
+    }
+
+    /// Whether the unread bytes can be read as text.
+    fn reads_as_text(&self) -> bool {
+        let unread = self.unread();
+        self.plain_dialect
+            && memchr::memchr(self.quote, unread).is_none()
+            && self
+                .comment
+                .is_none_or(|comment| memchr::memchr(comment, unread).is_none())
+    }
+
+    /// The next block of whole records, numbered after `number` (which
+    /// it moves on); `spare` is an old block's buffer to reuse.
+    fn next_block(&mut self, number: &mut u64, spare: Option<Vec<u8>>) -> std::io::Result<Cut> {
+        let mut want = self.block_bytes.max(self.filled);
+        let cut = loop {
+            self.fill(want)?;
+            if self.filled == 0 {
+                return Ok(Cut::End);
+            }
+            if !self.reads_as_text() {
+                return Ok(Cut::Quoted);
+            }
+            if self.ended {
+                break self.filled;
+            }
+            match last_record_end(self.unread()) {
+                Some(cut) => break cut,
+                // Not one whole record yet.
+                None if want < MOST_BLOCK_BYTES => want = want.saturating_mul(2),
+                None => return Ok(Cut::Quoted),
+            }
+        };
+        // The bytes after the cut begin the next block, in a buffer of its
+        // own (the spare one, whose bytes are already initialised).
+        let mut next = spare.unwrap_or_default();
+        let rest = self.filled - cut;
+        if next.len() < rest.max(self.block_bytes) {
+            next.resize(rest.max(self.block_bytes), 0);
+        }
+        next[..rest].copy_from_slice(&self.buffer[cut..self.filled]);
+        let bytes = std::mem::replace(&mut self.buffer, next);
+        self.filled = rest;
+        let start = self.start;
+        self.start += cut as u64;
+        let records = count_records(&bytes[..cut]);
+        if records == 0 {
+            return Ok(Cut::Blank);
+        }
+        let records_before = *number;
+        *number += records;
+        Ok(Cut::Block(TextBlock {
+            bytes,
+            len: cut,
+            start,
+            records_before,
+        }))
+    }
+
+    /// The csv crate reads the rest of the file, from the first unread
+    /// byte (a record's start) on.
+    fn into_csv(self, resource: &Resource) -> Reading<'s, R> {
+        let mut unread = self.buffer;
+        unread.truncate(self.filled);
+        Reading::Csv {
+            reader: csv_reader(resource, std::io::Cursor::new(unread).chain(self.source)),
+            base: self.start,
+        }
+    }
+}
+
+/// Where the last record that ends in `bytes` ends: just after the first
+/// of the line-end bytes that follow it, the csv crate's place for the
+/// record after it (empty lines between do not move it). None: no record
+/// in `bytes` has its line end there (`bytes` begin where a record may:
+/// line ends at their start follow the record before them).
+fn last_record_end(bytes: &[u8]) -> Option<usize> {
+    let last = memchr::memrchr2(b'\n', b'\r', bytes)?;
+    let before = bytes[..last]
+        .iter()
+        .rposition(|&byte| byte != b'\n' && byte != b'\r')?;
+    Some(before + 2)
+}
+
+/// The records in `bytes` (whole lines without a quote character): its
+/// stretches between line-end bytes that are not empty.
+fn count_records(bytes: &[u8]) -> u64 {
+    let mut records = 0;
+    let mut line_start = 0;
+    for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        records += u64::from(at > line_start);
+        line_start = at + 1;
+    }
+    records + u64::from(line_start < bytes.len())
+}
+
+/// Checks the records of a text block (see [`TextBlocks`]) as
+/// [`check_records`] checks those the csv crate read. A block that is not
+/// UTF-8, or has a record of the wrong length or with a value too long,
+/// stops: reading in order reports it.
+fn check_text_block<S: RowSink>(checks: &Checks<'_>, block: &TextBlock, mut sink: S) -> Checked<S> {
+    let mut found = Found::new(checks.resource);
+    let Ok(text) = std::str::from_utf8(&block.bytes[..block.len]) else {
+        return Checked {
+            found,
+            sink,
+            stopped: true,
+        };
+    };
+    let bytes = text.as_bytes();
+    let delimiter = checks.resource.dialect.delimiter;
+    let mut values = RowValues::default();
+    let mut number = block.records_before;
+    // Where the record being read began, as the csv crate places it: just
+    // after the first line-end byte of the record before.
+    let mut record_start = 0usize;
+    let mut value_start = 0usize;
+    let mut visit = |row: &Row<'_>| sink.row(row);
+    let mut record_done = |values: &mut RowValues<'_>, number: u64, record_start: usize| {
+        let sound = values.texts.len() == checks.field_count
+            && values
+                .texts
+                .iter()
+                .all(|text| text.len() <= MAX_VALUE_BYTES);
+        if sound {
+            let offset = block.start + record_start as u64;
+            checks.values(&mut found, values, number, offset, &mut visit);
+        }
+        values.texts.clear();
+        sound
+    };
+    let mut stopped = false;
+    for at in memchr::memchr3_iter(delimiter, b'\n', b'\r', bytes) {
+        // Cut at an ASCII byte: always between characters.
+        let value = &text[value_start..at];
+        value_start = at + 1;
+        if bytes[at] == delimiter {
+            values.texts.push(value);
+            continue;
+        }
+        if value.is_empty() && values.texts.is_empty() {
+            // An empty line, or the second byte of `\r\n`.
+            continue;
+        }
+        values.texts.push(value);
+        number += 1;
+        if !record_done(&mut values, number, record_start) {
+            stopped = true;
+            break;
+        }
+        record_start = at + 1;
+    }
+    // The file's last record, without a line end.
+    if !stopped && (value_start < bytes.len() || !values.texts.is_empty()) {
+        values.texts.push(&text[value_start..]);
+        number += 1;
+        stopped = !record_done(&mut values, number, record_start);
+    }
+    Checked {
+        found,
+        sink,
+        stopped,
+    }
+}
+
 enum Filled {
     Full,
     /// The file ended.
@@ -1006,12 +1421,14 @@ enum Filled {
 }
 
 /// Reads up to `capacity` records into `chunk` (blank lines are not
-/// records), numbering them after `number`. Err: the CSV syntax is broken.
+/// records), numbering them after `number`; the reader began at `base` in
+/// the file. Err: the CSV syntax is broken.
 fn fill_chunk<R: Read>(
     reader: &mut csv::Reader<R>,
-    chunk: &mut Chunk,
+    chunk: &mut Records,
     capacity: usize,
     field_count: usize,
+    base: u64,
     number: &mut u64,
 ) -> Result<Filled, ()> {
     chunk.places.clear();
@@ -1038,13 +1455,13 @@ fn fill_chunk<R: Read>(
         }
         *number += 1;
         bytes += record.as_slice().len();
-        let offset = record.position().map(|p| p.byte()).unwrap_or(0);
+        let offset = base + record.position().map(|p| p.byte()).unwrap_or(0);
         chunk.places.push((*number, offset));
     }
     Ok(Filled::Full)
 }
 
-fn check_chunk<S: RowSink>(checks: &Checks<'_>, chunk: &Chunk, mut sink: S) -> Checked<S> {
+fn check_records<S: RowSink>(checks: &Checks<'_>, chunk: &Records, mut sink: S) -> Checked<S> {
     let mut found = Found::new(checks.resource);
     let mut stopped = false;
     let mut values = RowValues::default();
@@ -1199,6 +1616,213 @@ mod tests {
         assert_eq!(texts_of(&record(&[b"a", &[b'b', 0xff], b"c"])), Err(1));
         assert_eq!(texts_of(&record(&[b"a", b"b", &[0xc3]])), Err(2));
         assert_eq!(texts_of(&record(&[&[b'x', 0xc3], &[0xa9, b'y']])), Err(0));
+    }
+
+    /// Rows as a sink sees them: number, offset and values.
+    #[derive(Default)]
+    struct Collected(Vec<(u64, u64, Vec<String>)>);
+
+    impl RowSink for Collected {
+        fn row(&mut self, row: &Row<'_>) {
+            let values = row.cells.iter().map(|cell| cell.canonical()).collect();
+            self.0.push((row.record, row.offset, values));
+        }
+
+        fn append(&mut self, later: Self) {
+            self.0.extend(later.0);
+        }
+    }
+
+    /// A resource of three text fields `a`, `b`, `c` over `csv`, in the
+    /// dialect `dialect` (JSON); the folder must outlive it.
+    fn resource_over(csv: &[u8], dialect: &str) -> (tempfile::TempDir, Resource) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        std::fs::write(dir.path().join("data/r.csv"), csv).unwrap();
+        let fields = r#"[{"name": "a", "type": "string"}, {"name": "b", "type": "string"}, {"name": "c", "type": "string"}]"#;
+        std::fs::write(
+            dir.path().join("data/datapackage.json"),
+            format!(
+                r#"{{"resources": [{{"name": "r", "path": "r.csv", "dialect": {dialect}, "schema": {{"fields": {fields}}}}}]}}"#
+            ),
+        )
+        .unwrap();
+        let mut diagnostics = crate::diagnostics::Diagnostics::default();
+        let super::super::package::Loaded::Package(package) =
+            super::super::package::load(dir.path(), &mut diagnostics)
+        else {
+            panic!("the test package does not load: {diagnostics:?}");
+        };
+        let resource = package.resources[0].clone();
+        (dir, resource)
+    }
+
+    /// Reading in parallel, as text or by the csv crate, in blocks and
+    /// chunks of any size, gives every row exactly as reading in order
+    /// does: its values, its number and its place in the file (line ends
+    /// of every kind, empty lines, a last line without an end, quoted
+    /// values from some record on); a file with something to report is
+    /// left to reading in order.
+    fn assert_parallel_reads_as_in_order(
+        csv: &[u8],
+        dialect: &str,
+        block_bytes: usize,
+        chunk_records: usize,
+    ) {
+        let (_dir, resource) = resource_over(csv, dialect);
+        let known = KnownKeys::new();
+        let mut in_order = Collected::default();
+        let scanned = scan(&resource, &known, &[], &mut |row| in_order.row(row));
+        let settings = ParallelSettings {
+            from_bytes: 0,
+            chunk_records,
+            block_bytes,
+        };
+        let parallel = scan_in_parallel(&resource, &known, &[], &Collected::default, &settings);
+        let shown = String::from_utf8_lossy(csv);
+        if scanned.problem_count > 0 {
+            assert!(
+                parallel.is_none(),
+                "{shown:?}: read in parallel despite problems"
+            );
+            return;
+        }
+        let (parallel_scan, rows) =
+            parallel.unwrap_or_else(|| panic!("{shown:?}: clean, yet not read in parallel"));
+        assert_eq!(
+            rows.0, in_order.0,
+            "{shown:?}, blocks of {block_bytes} bytes"
+        );
+        assert_eq!(parallel_scan.rows, scanned.rows, "{shown:?}");
+        assert_eq!(parallel_scan.sha256, scanned.sha256, "{shown:?}");
+        assert_eq!(parallel_scan.bytes, csv.len() as u64, "{shown:?}");
+    }
+
+    #[test]
+    fn text_blocks_read_every_kind_of_line_end_as_the_csv_crate() {
+        let files: [&[u8]; 8] = [
+            b"a,b,c\nx,y,z\n1,2,3\n",
+            b"a,b,c\r\nx,y,z\r\n1,2,3",
+            b"a,b,c\rx,y,z\r\r1,2,3\r",
+            b"a,b,c\n\n\nx,,z\n\r\n,,\n\n",
+            "\u{feff}a,b,c\nKota Balikpapan,Utara,\u{e9}\u{e9}\n".as_bytes(),
+            // Quotes from the third record on: read by the csv crate from the
+            // block that holds the first.
+            b"a,b,c\nx,y,z\n\"p,q\",\"two\nlines\",\"\"\"\"\n1,2,3\n",
+            b"\"a\",\"b\",\"c\"\nx,y,z\n",
+            // Wrong: too few values; reading in order reports it.
+            b"a,b,c\nx,y,z\nx,y\n1,2,3\n",
+        ];
+        for csv in files {
+            for block_bytes in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+                for chunk_records in [1, 2, 100] {
+                    assert_parallel_reads_as_in_order(csv, "{}", block_bytes, chunk_records);
+                }
+            }
+        }
+        // Not UTF-8: the block stops, and reading in order reports it.
+        assert_parallel_reads_as_in_order(b"a,b,c\nx,\xff,z\n", "{}", 4, 1);
+        // Another delimiter, no header, a comment character.
+        assert_parallel_reads_as_in_order(
+            b"x;y;z\n1;2;3\n",
+            r#"{"delimiter": ";", "header": false}"#,
+            3,
+            1,
+        );
+        assert_parallel_reads_as_in_order(
+            b"a,b,c\n#x,y,z\n1,2,3\n",
+            r##"{"commentChar": "#"}"##,
+            3,
+            1,
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_blocks_read_any_file_as_reading_in_order(
+            records in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::prop_oneof![
+                            8 => "[a\u{e9} ]{0,3}",
+                            1 => proptest::strategy::Just("\"q,\n\"\"r\"".to_string()),
+                        ],
+                        2..=4,
+                    ),
+                    0usize..6,
+                ),
+                0..12,
+            ),
+            last_line_end in proptest::bool::ANY,
+            block_bytes in 1usize..48,
+            chunk_records in 1usize..4,
+        ) {
+            let line_ends = ["\n", "\r\n", "\r", "\n\n", "\r\n\r\n", "\n\r"];
+            let mut csv = String::from("a,b,c\n");
+            for (index, (values, line_end)) in records.iter().enumerate() {
+                csv.push_str(&values.join(","));
+                if index + 1 < records.len() || last_line_end {
+                    csv.push_str(line_ends[*line_end]);
+                }
+            }
+            assert_parallel_reads_as_in_order(csv.as_bytes(), "{}", block_bytes, chunk_records);
+        }
+    }
+
+    #[test]
+    fn blocks_end_after_a_records_first_line_end_byte() {
+        assert_eq!(last_record_end(b"a,b"), None);
+        assert_eq!(last_record_end(b"a,b\n"), Some(4));
+        assert_eq!(last_record_end(b"a,b\r\nc"), Some(4));
+        assert_eq!(last_record_end(b"a,b\r\n\n\rc,d"), Some(4));
+        assert_eq!(last_record_end(b"\n\n"), None);
+        assert_eq!(last_record_end(b"\nx\n\r"), Some(3));
+        assert_eq!(count_records(b"a\r\n\nb\rc"), 3);
+        assert_eq!(count_records(b"\n\r\n"), 0);
+    }
+
+    /// Without a quote character the file is read as text blocks (not
+    /// silently by the csv crate); with one, from there on by the csv
+    /// crate, and a header longer than a block is read by the csv crate.
+    #[test]
+    fn files_without_quotes_are_cut_into_text_blocks() {
+        let dialect = super::super::package::Dialect::default();
+        let cuts = |bytes: &[u8], block_bytes: usize| {
+            let mut source = bytes;
+            let mut blocks = TextBlocks::new(&mut source, &dialect, block_bytes);
+            let mut number = 0;
+            let mut cuts = Vec::new();
+            loop {
+                match blocks.next_block(&mut number, None).unwrap() {
+                    Cut::Block(block) => cuts.push(format!(
+                        "{}@{}+{}",
+                        String::from_utf8_lossy(&block.bytes[..block.len]),
+                        block.start,
+                        block.records_before
+                    )),
+                    Cut::Blank => cuts.push("blank".to_string()),
+                    Cut::End => return cuts,
+                    Cut::Quoted => {
+                        cuts.push(format!("quoted@{}", blocks.start));
+                        return cuts;
+                    }
+                }
+            }
+        };
+        assert_eq!(
+            cuts(b"x,y\r\nz,w\nv,u", 6),
+            ["x,y\r@0+0", "\nz,w\n@4+1", "v,u@9+2"]
+        );
+        assert_eq!(cuts(b"x,y\n\n\nz,w\n", 1 << 20), ["x,y\n\n\nz,w\n@0+0"]);
+        assert_eq!(cuts(b"x,y\n\"z\",w\n", 4), ["x,y\n@0+0", "quoted@4"]);
+        assert_eq!(cuts(b"x,y\n\n\n", 5), ["x,y\n@0+0", "blank"]);
+        // Empty lines begin the next block: its first record is placed
+        // just after the line end of the one before, as the csv crate
+        // places it.
+        assert_eq!(
+            cuts(b"x,y\r\n\n\nz,w\n", 2),
+            ["x,y\r@0+0", "\n\n\nz,w\n@4+1"]
+        );
     }
 
     /// The csv crate's own byte positions, turned into lines, must be right

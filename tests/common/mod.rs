@@ -168,11 +168,14 @@ pub fn assert_same_trees(a: &BTreeMap<String, String>, b: &BTreeMap<String, Stri
 }
 
 /// Makes a `kaca` command read every data file on every core in chunks of
-/// `records` records, however small the file, as it reads large ones.
+/// `records` records (or, where it reads a file as text, blocks of as many
+/// bytes, each grown to hold a whole record), however small the file, as
+/// it reads large ones.
 pub fn read_data_in_chunks(command: &mut std::process::Command, records: usize) {
     command
         .env("KACA_TEST_PARALLEL_FROM_BYTES", "0")
-        .env("KACA_TEST_CHUNK_RECORDS", records.to_string());
+        .env("KACA_TEST_CHUNK_RECORDS", records.to_string())
+        .env("KACA_TEST_BLOCK_BYTES", records.to_string());
 }
 
 /// Every file below `dir`, relative, with `/`, sorted.
