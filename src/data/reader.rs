@@ -889,7 +889,7 @@ const BLOCK_BYTES: usize = 1 << 20;
 
 /// A block stops growing at this size: a "record" this long is no CSV
 /// kaca reads as text, and the csv crate reads it (and reports it) instead.
-const MOST_BLOCK_BYTES: usize = 64 << 20;
+const MAX_BLOCK_BYTES: usize = 64 << 20;
 
 /// A chunk of records to check together.
 enum Chunk {
@@ -977,18 +977,24 @@ fn scan_in_parallel<S: RowSink>(
                         Reading::Text(blocks) => {
                             match blocks.next_block(&mut number, spare_text.pop()) {
                                 Ok(Cut::Block(block)) => Some(Chunk::Text(block)),
-                                Ok(Cut::Blank) => None,
                                 Ok(Cut::End) => {
                                     more = false;
                                     None
                                 }
-                                Ok(Cut::Quoted) => {
+                                Ok(Cut::ToCsv) => {
                                     let Reading::Text(blocks) =
                                         std::mem::replace(&mut reading, Reading::Switching)
                                     else {
                                         unreachable!("matched as text just before")
                                     };
-                                    reading = blocks.into_csv(resource);
+                                    match blocks.into_csv(resource) {
+                                        Some(csv) => reading = csv,
+                                        // Read again in order.
+                                        None => {
+                                            clean = false;
+                                            more = false;
+                                        }
+                                    }
                                     None
                                 }
                                 Err(_) => {
@@ -1124,12 +1130,15 @@ fn start_reading<'s, R: Read>(
     block_bytes: usize,
 ) -> Option<Reading<'s, R>> {
     let mut blocks = TextBlocks::new(source, &resource.dialect, block_bytes);
-    // Enough of the file for the header's line.
+    // Enough of the file for the header's line, and a byte after its end
+    // (what follows a `\r` tells whether the header is whole).
     let mut want = block_bytes;
     loop {
         blocks.fill(want).ok()?;
-        let has_line_end = memchr::memchr2(b'\n', b'\r', blocks.unread()).is_some();
-        if has_line_end || blocks.ended || want >= MOST_BLOCK_BYTES {
+        let unread = blocks.unread();
+        let before_last = &unread[..unread.len().saturating_sub(1)];
+        let has_line_end = memchr::memchr2(b'\n', b'\r', before_last).is_some();
+        if has_line_end || blocks.ended || want >= MAX_BLOCK_BYTES {
             break;
         }
         want = want.saturating_mul(2);
@@ -1144,18 +1153,23 @@ fn start_reading<'s, R: Read>(
         )
     };
     // The header's line end is in the bytes read, or the file ends there:
-    // the header is whole. Otherwise (a quoted line end in it, or a header
-    // longer than the bytes read), the csv crate reads the file from the
-    // start.
+    // the header is whole. Otherwise (its first line-end byte is the last
+    // byte read, or a quoted line end is in it), the csv crate reads the
+    // file from the start.
     let whole = header_end < blocks.unread().len() || blocks.ended;
     if whole && !header_read {
         return None;
     }
-    if whole && blocks.reads_as_text() {
+    // The csv crate's first read drops a byte-order mark; without a header
+    // that read is of the first record, which must not keep it either.
+    let mark_before_records =
+        !resource.dialect.header && blocks.unread().starts_with(b"\xef\xbb\xbf");
+    if whole && blocks.reads_as_text() && !mark_before_records {
         blocks.consume(header_end);
         return Some(Reading::Text(blocks));
     }
-    let mut reading = blocks.into_csv(resource);
+    // Nothing consumed yet: the csv crate reads from the file's start.
+    let mut reading = blocks.into_csv(resource)?;
     if let Reading::Csv { reader, .. } = &mut reading {
         read_header(reader, &mut header, resource).ok()?;
     }
@@ -1193,12 +1207,10 @@ struct TextBlocks<'s, R> {
 /// What the reading thread cut from the file next.
 enum Cut {
     Block(TextBlock),
-    /// Only empty lines: no block.
-    Blank,
     End,
-    /// The bytes from here on hold a quote (or comment) character: the
-    /// csv crate must read them.
-    Quoted,
+    /// The bytes from here on hold a quote (or comment) character, or a
+    /// line longer than [`MAX_BLOCK_BYTES`]: the csv crate must read them.
+    ToCsv,
 }
 
 impl<'s, R: Read> TextBlocks<'s, R> {
@@ -1210,11 +1222,14 @@ impl<'s, R: Read> TextBlocks<'s, R> {
             filled: 0,
             start: 0,
             ended: false,
-            block_bytes,
+            // Blocks grow by doubling.
+            block_bytes: block_bytes.max(1),
             quote: dialect.quote,
             comment: dialect.comment,
             // An ASCII delimiter falls between characters, so values cut
-            // at it are text; trimming is the csv crate's to do.
+            // at it are text (the package reader takes only ASCII ones;
+            // checked again because the cutting relies on it); trimming
+            // is the csv crate's to do.
             plain_dialect: dialect.delimiter.is_ascii()
                 && !is_line_end(dialect.delimiter)
                 && !is_line_end(dialect.quote)
@@ -1270,7 +1285,7 @@ impl<'s, R: Read> TextBlocks<'s, R> {
                 return Ok(Cut::End);
             }
             if !self.reads_as_text() {
-                return Ok(Cut::Quoted);
+                return Ok(Cut::ToCsv);
             }
             if self.ended {
                 break self.filled;
@@ -1278,8 +1293,8 @@ impl<'s, R: Read> TextBlocks<'s, R> {
             match last_record_end(self.unread()) {
                 Some(cut) => break cut,
                 // Not one whole record yet.
-                None if want < MOST_BLOCK_BYTES => want = want.saturating_mul(2),
-                None => return Ok(Cut::Quoted),
+                None if want < MAX_BLOCK_BYTES => want = want.saturating_mul(2),
+                None => return Ok(Cut::ToCsv),
             }
         };
         // The bytes after the cut begin the next block, in a buffer of its
@@ -1296,7 +1311,9 @@ impl<'s, R: Read> TextBlocks<'s, R> {
         self.start += cut as u64;
         let records = count_records(&bytes[..cut]);
         if records == 0 {
-            return Ok(Cut::Blank);
+            // Only line ends, the file's last bytes (a block cut before the
+            // end holds the record its cut follows).
+            return Ok(Cut::End);
         }
         let records_before = *number;
         *number += records;
@@ -1309,22 +1326,28 @@ impl<'s, R: Read> TextBlocks<'s, R> {
     }
 
     /// The csv crate reads the rest of the file, from the first unread
-    /// byte (a record's start) on.
-    fn into_csv(self, resource: &Resource) -> Reading<'s, R> {
+    /// byte (a record's start) on. None: it would not read it as reading
+    /// the file in order does. A new csv reader drops a byte-order mark its
+    /// first read begins with; in the middle of the file reading in order
+    /// keeps it (and a reader may even see only part of the mark first).
+    fn into_csv(self, resource: &Resource) -> Option<Reading<'s, R>> {
         let mut unread = self.buffer;
         unread.truncate(self.filled);
-        Reading::Csv {
+        if self.start > 0 && unread.first() == Some(&0xef) {
+            return None;
+        }
+        Some(Reading::Csv {
             reader: csv_reader(resource, std::io::Cursor::new(unread).chain(self.source)),
             base: self.start,
-        }
+        })
     }
 }
 
 /// Where the last record that ends in `bytes` ends: just after the first
 /// of the line-end bytes that follow it, the csv crate's place for the
-/// record after it (empty lines between do not move it). None: no record
-/// in `bytes` has its line end there (`bytes` begin where a record may:
-/// line ends at their start follow the record before them).
+/// record after it (empty lines between do not move it). None: `bytes`
+/// hold no line end after a byte that is not one (line ends at their
+/// start belong to the record before them, already cut).
 fn last_record_end(bytes: &[u8]) -> Option<usize> {
     let last = memchr::memrchr2(b'\n', b'\r', bytes)?;
     let before = bytes[..last]
@@ -1687,8 +1710,13 @@ mod tests {
             );
             return;
         }
-        let (parallel_scan, rows) =
-            parallel.unwrap_or_else(|| panic!("{shown:?}: clean, yet not read in parallel"));
+        // A byte-order mark after the start, where the csv crate would
+        // take over, has the file read in order instead.
+        let mark_inside = memchr::memmem::find(&csv[1.min(csv.len())..], b"\xef\xbb\xbf").is_some();
+        let Some((parallel_scan, rows)) = parallel else {
+            assert!(mark_inside, "{shown:?}: clean, yet not read in parallel");
+            return;
+        };
         assert_eq!(
             rows.0, in_order.0,
             "{shown:?}, blocks of {block_bytes} bytes"
@@ -1700,7 +1728,7 @@ mod tests {
 
     #[test]
     fn text_blocks_read_every_kind_of_line_end_as_the_csv_crate() {
-        let files: [&[u8]; 8] = [
+        let files: [&[u8]; 9] = [
             b"a,b,c\nx,y,z\n1,2,3\n",
             b"a,b,c\r\nx,y,z\r\n1,2,3",
             b"a,b,c\rx,y,z\r\r1,2,3\r",
@@ -1710,6 +1738,9 @@ mod tests {
             // block that holds the first.
             b"a,b,c\nx,y,z\n\"p,q\",\"two\nlines\",\"\"\"\"\n1,2,3\n",
             b"\"a\",\"b\",\"c\"\nx,y,z\n",
+            // A byte-order mark in the middle of the file is part of the
+            // value, also where the csv crate takes over reading.
+            b"a,b,c\nx,y,z\n\xef\xbb\xbfp,\"q\",r\n",
             // Wrong: too few values; reading in order reports it.
             b"a,b,c\nx,y,z\nx,y\n1,2,3\n",
         ];
@@ -1722,13 +1753,24 @@ mod tests {
         }
         // Not UTF-8: the block stops, and reading in order reports it.
         assert_parallel_reads_as_in_order(b"a,b,c\nx,\xff,z\n", "{}", 4, 1);
-        // Another delimiter, no header, a comment character.
-        assert_parallel_reads_as_in_order(
-            b"x;y;z\n1;2;3\n",
-            r#"{"delimiter": ";", "header": false}"#,
-            3,
-            1,
-        );
+        // Another delimiter, no header (with and without a byte-order
+        // mark, which the csv crate drops from the first record), a comment
+        // character.
+        for csv in [
+            b"x;y;z\n1;2;3\n".as_slice(),
+            b"\xef\xbb\xbfx;y;z\n1;2;3\n",
+            b"\xef\xbb\xbf\nx;y;z\n",
+            b"\n\r\nx;y;z\n",
+        ] {
+            for block_bytes in [1, 2, 3, 4, 64] {
+                assert_parallel_reads_as_in_order(
+                    csv,
+                    r#"{"delimiter": ";", "header": false}"#,
+                    block_bytes,
+                    1,
+                );
+            }
+        }
         assert_parallel_reads_as_in_order(
             b"a,b,c\n#x,y,z\n1,2,3\n",
             r##"{"commentChar": "#"}"##,
@@ -1744,28 +1786,55 @@ mod tests {
                 (
                     proptest::collection::vec(
                         proptest::prop_oneof![
-                            8 => "[a\u{e9} ]{0,3}",
+                            16 => "[a\u{e9} ]{0,3}",
                             1 => proptest::strategy::Just("\"q,\n\"\"r\"".to_string()),
+                            1 => proptest::strategy::Just("\u{feff}m".to_string()),
                         ],
-                        2..=4,
+                        3,
                     ),
+                    // Mostly the schema's three values: a record of another
+                    // length has the file read in order.
+                    proptest::prop_oneof![
+                        24 => proptest::strategy::Just(0i8),
+                        1 => proptest::strategy::Just(-1i8),
+                        1 => proptest::strategy::Just(1i8),
+                    ],
                     0usize..6,
                 ),
                 0..12,
             ),
+            header in proptest::bool::ANY,
+            byte_order_mark in proptest::bool::ANY,
+            leading_line_ends in "[\r\n]{0,3}",
             last_line_end in proptest::bool::ANY,
             block_bytes in 1usize..48,
             chunk_records in 1usize..4,
         ) {
             let line_ends = ["\n", "\r\n", "\r", "\n\n", "\r\n\r\n", "\n\r"];
-            let mut csv = String::from("a,b,c\n");
-            for (index, (values, line_end)) in records.iter().enumerate() {
+            let mut csv = String::new();
+            if byte_order_mark {
+                csv.push('\u{feff}');
+            }
+            if header {
+                csv.push_str("a,b,c\n");
+            }
+            csv.push_str(&leading_line_ends);
+            for (index, (values, length_change, line_end)) in records.iter().enumerate() {
+                let mut values = values.clone();
+                match length_change {
+                    -1 => {
+                        values.pop();
+                    }
+                    1 => values.push("extra".to_string()),
+                    _ => {}
+                }
                 csv.push_str(&values.join(","));
                 if index + 1 < records.len() || last_line_end {
                     csv.push_str(line_ends[*line_end]);
                 }
             }
-            assert_parallel_reads_as_in_order(csv.as_bytes(), "{}", block_bytes, chunk_records);
+            let dialect = if header { "{}" } else { r#"{"header": false}"# };
+            assert_parallel_reads_as_in_order(csv.as_bytes(), dialect, block_bytes, chunk_records);
         }
     }
 
@@ -1781,9 +1850,9 @@ mod tests {
         assert_eq!(count_records(b"\n\r\n"), 0);
     }
 
-    /// Without a quote character the file is read as text blocks (not
-    /// silently by the csv crate); with one, from there on by the csv
-    /// crate, and a header longer than a block is read by the csv crate.
+    /// Without a quote character the file is cut into text blocks (not
+    /// read silently by the csv crate); with one, from there on by the csv
+    /// crate.
     #[test]
     fn files_without_quotes_are_cut_into_text_blocks() {
         let dialect = super::super::package::Dialect::default();
@@ -1800,9 +1869,8 @@ mod tests {
                         block.start,
                         block.records_before
                     )),
-                    Cut::Blank => cuts.push("blank".to_string()),
                     Cut::End => return cuts,
-                    Cut::Quoted => {
+                    Cut::ToCsv => {
                         cuts.push(format!("quoted@{}", blocks.start));
                         return cuts;
                     }
@@ -1815,7 +1883,7 @@ mod tests {
         );
         assert_eq!(cuts(b"x,y\n\n\nz,w\n", 1 << 20), ["x,y\n\n\nz,w\n@0+0"]);
         assert_eq!(cuts(b"x,y\n\"z\",w\n", 4), ["x,y\n@0+0", "quoted@4"]);
-        assert_eq!(cuts(b"x,y\n\n\n", 5), ["x,y\n@0+0", "blank"]);
+        assert_eq!(cuts(b"x,y\n\n\n", 5), ["x,y\n@0+0"]);
         // Empty lines begin the next block: its first record is placed
         // just after the line end of the one before, as the csv crate
         // places it.
@@ -1823,6 +1891,46 @@ mod tests {
             cuts(b"x,y\r\n\n\nz,w\n", 2),
             ["x,y\r@0+0", "\n\n\nz,w\n@4+1"]
         );
+    }
+
+    /// A file without quotes is read as text from the header on, however
+    /// many blocks the header's line takes; the csv crate reads it from
+    /// the start when the header holds a quoted line end, or when, without
+    /// a header, a byte-order mark comes first.
+    #[test]
+    fn reading_starts_as_text_unless_the_csv_crate_must_read() {
+        let starts_as_text = |csv: &[u8], dialect: &str, block_bytes: usize| {
+            let (_dir, resource) = resource_over(csv, dialect);
+            let mut source = std::fs::File::open(&resource.absolute).unwrap();
+            match start_reading(&resource, &mut source, block_bytes) {
+                Some(Reading::Text(blocks)) => Some(blocks.start),
+                Some(Reading::Csv { .. }) => None,
+                Some(Reading::Switching) | None => panic!("{csv:?}: not read at all"),
+            }
+        };
+        for block_bytes in [1, 2, 4, 6, 7, 64] {
+            assert_eq!(
+                starts_as_text(b"a,b,c\r\nx,y,z\n", "{}", block_bytes),
+                Some(6)
+            );
+            assert_eq!(starts_as_text(b"a,b,c", "{}", block_bytes), Some(5));
+            assert_eq!(
+                starts_as_text(b"x,y,z\n", r#"{"header": false}"#, block_bytes),
+                Some(0)
+            );
+            assert_eq!(
+                starts_as_text(
+                    b"\"a\nb\",b,c\nx,y,z\n",
+                    r#"{"header": false}"#,
+                    block_bytes
+                ),
+                None
+            );
+            assert_eq!(
+                starts_as_text(b"\xef\xbb\xbfx,y,z\n", r#"{"header": false}"#, block_bytes),
+                None
+            );
+        }
     }
 
     /// The csv crate's own byte positions, turned into lines, must be right
