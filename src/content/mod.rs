@@ -466,7 +466,11 @@ pub fn load(
         read_digests,
         ..Content::default()
     };
-    let mut seen_keys: HashMap<(String, String), PathBuf> = HashMap::new();
+    // Borrowed from the parsed files, in a fast hash: this runs for every
+    // page on one thread, also on every rebuild of `kaca serve`.
+    let mut seen_keys: rustc_hash::FxHashMap<(&str, &str), &Path> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(files_ok.len(), Default::default());
+    content.by_key.reserve(files_ok.len());
     let mut bodies: Vec<(Target, Arc<str>, usize, String)> = Vec::new();
 
     // Sections first (home sections for every language, made if missing),
@@ -707,12 +711,12 @@ fn place_page(
     }))
 }
 
-fn check_unique(
-    seen: &mut HashMap<(String, String), PathBuf>,
-    parsed: &Parsed,
+fn check_unique<'p>(
+    seen: &mut rustc_hash::FxHashMap<(&'p str, &'p str), &'p Path>,
+    parsed: &'p Parsed,
     diagnostics: &mut Diagnostics,
 ) -> bool {
-    let id = (parsed.key.clone(), parsed.lang.clone());
+    let id = (parsed.key.as_str(), parsed.lang.as_str());
     if let Some(first) = seen.get(&id) {
         diagnostics.push(
             Diagnostic::error(
@@ -727,7 +731,7 @@ fn check_unique(
         );
         return false;
     }
-    seen.insert(id, parsed.file.clone());
+    seen.insert(id, &parsed.file);
     true
 }
 

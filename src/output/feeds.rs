@@ -43,11 +43,18 @@ pub(crate) fn files(shared: &Shared, rendered: &[OutputFile]) -> Vec<OutputFile>
     out
 }
 
-/// Whether an HTML page only redirects. A refresh belongs in the head
+/// Whether an HTML page only redirects (left out of the sitemap: search
+/// engines should index where it points). A refresh belongs in the head
 /// (where `redirect_html` puts it): no need to read whole pages for it.
 pub(crate) fn is_redirect(html: &[u8]) -> bool {
-    let head = memchr::memmem::find(html, b"</head>").unwrap_or(html.len());
-    contains(&html[..head], b"http-equiv=\"refresh\"")
+    // Searchers made once: every page is asked, and `kaca serve` asks
+    // again on every rebuild.
+    static HEAD_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"</head>"));
+    static REFRESH: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"http-equiv=\"refresh\""));
+    let head = HEAD_END.find(html).unwrap_or(html.len());
+    REFRESH.find(&html[..head]).is_some()
 }
 
 /// Every page a visitor can land on: HTML files except the 404 page and
@@ -110,12 +117,6 @@ fn sitemaps(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
     out
 }
 
-/// Whether `needle` occurs in `haystack` (redirect pages are left out of
-/// the sitemap: search engines should index where they point).
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(haystack, needle).is_some()
-}
-
 /// RFC 3339 time of a page date (midnight UTC when it has no time).
 fn timestamp(page: &Page) -> Option<String> {
     let date = page.meta.updated.or(page.meta.date)?;
@@ -135,7 +136,7 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
                 content.pages[i].lang == language.code && content.pages[i].meta.date.is_some()
             })
             .collect();
-        crate::content::sort_pages(&mut pages, crate::content::SortBy::Date, &content.pages);
+        newest_first(&mut pages, &content.pages);
         wanted.push((
             format!("{}atom.xml", language.path_prefix),
             language.title.clone(),
@@ -184,6 +185,20 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
             feed(shared, path, title, page_path, pages, &entries)
         })
         .collect()
+}
+
+/// Keeps the newest [`FEED_ENTRIES`] of `pages` (all dated), newest
+/// first, as [`crate::content::sort_pages`] orders them: chosen without
+/// sorting the rest, which for a language's feed is every page of the site
+/// (and `kaca serve` makes the feeds again on every rebuild).
+fn newest_first(pages: &mut Vec<usize>, all: &[Page]) {
+    if pages.len() > FEED_ENTRIES {
+        // sort_pages's key for dated pages: newest first, then by path.
+        let key = |i: usize| (std::cmp::Reverse(all[i].meta.date), &all[i].path);
+        pages.select_nth_unstable_by(FEED_ENTRIES - 1, |&a, &b| key(a).cmp(&key(b)));
+        pages.truncate(FEED_ENTRIES);
+    }
+    crate::content::sort_pages(pages, crate::content::SortBy::Date, all);
 }
 
 fn feed(
