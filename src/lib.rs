@@ -241,7 +241,7 @@ fn run_stages(
     let mut resources_read: Vec<String> = Vec::new();
     let mut statistics = match &package {
         Some(package) => {
-            let detector = privacy::identifiers::Detector::new(&config.privacy.allow);
+            let detector = privacy::identifiers::Detector::shared(&config.privacy.allow);
             let memo = session.as_deref_mut().map(|s| &mut s.compute);
             let statistics =
                 stats::compute_since(package, &declarations, &detector, memo, diagnostics);

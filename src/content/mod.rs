@@ -352,7 +352,7 @@ pub fn load(
         });
     }
 
-    let detector = crate::privacy::identifiers::Detector::new(&config.privacy.allow);
+    let detector = crate::privacy::identifiers::Detector::shared(&config.privacy.allow);
     // Files are read a batch at a time, then parsed: reading each just
     // before parsing it cost more in the kernel, as writing does (see
     // render_files). At least eight batches per thread keep both cores

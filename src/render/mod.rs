@@ -498,7 +498,8 @@ fn render_files(
     let mut memo = record.then(|| RenderMemo {
         site: site.clone(),
         structure,
-        jobs: Default::default(),
+        // Sized once: `kaca serve` makes it anew on every rebuild.
+        jobs: rustc_hash::FxHashMap::with_capacity_and_hasher(outcomes.len(), Default::default()),
     });
     let mut results = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
