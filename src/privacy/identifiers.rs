@@ -351,15 +351,19 @@ mod tests {
         assert_eq!(mask("1234567890123456"), "12••••••••••••56");
     }
 
-    #[test]
-    fn allowed_values_match_in_any_spelling() {
-        let allow = AllowEntry {
+    /// An office's hotline on the allow list.
+    fn hotline_allowed() -> AllowEntry {
+        AllowEntry {
             value: "0542-123456".into(),
             reason: "hotline".into(),
             reviewed_by: "PPID".into(),
             reviewed_on: "2025-11-01".parse().unwrap(),
-        };
-        let detector = Detector::new(&[allow]);
+        }
+    }
+
+    #[test]
+    fn allowed_values_match_in_any_spelling() {
+        let detector = Detector::new(&[hotline_allowed()]);
         assert!(detector.scan("(0542) 123456").is_empty());
         assert!(detector.scan("+62 542 123456").is_empty());
         assert_eq!(detector.scan("0812 3456 7890").len(), 1);
@@ -369,12 +373,7 @@ mod tests {
     /// list changed in site.toml while `kaca serve` runs takes effect.
     #[test]
     fn the_shared_detector_follows_the_allow_list() {
-        let allow = AllowEntry {
-            value: "0542-123456".into(),
-            reason: "hotline".into(),
-            reviewed_by: "PPID".into(),
-            reviewed_on: "2025-11-01".parse().unwrap(),
-        };
+        let allow = hotline_allowed();
         let hotline = "(0542) 123456";
         for _ in 0..2 {
             assert!(
