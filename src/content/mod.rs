@@ -1505,10 +1505,7 @@ pub fn sort_pages(indices: &mut [usize], sort_by: SortBy, pages: &[Page]) {
     // on a tie: most pages of a large site differ in date).
     let path = |i: usize| &pages[i].path;
     match sort_by {
-        SortBy::Date => indices.sort_by_key(|&i| {
-            let date = pages[i].meta.date;
-            (date.is_none(), Reverse(date), path(i))
-        }),
+        SortBy::Date => indices.sort_by_key(|&i| date_order(pages, i)),
         SortBy::Updated => indices.sort_by_key(|&i| {
             let date = pages[i].meta.updated.or(pages[i].meta.date);
             (date.is_none(), Reverse(date), path(i))
@@ -1523,6 +1520,26 @@ pub fn sort_pages(indices: &mut [usize], sort_by: SortBy, pages: &[Page]) {
         }
         SortBy::None => indices.sort_by_key(|&i| path(i)),
     }
+}
+
+/// Where page `i` goes in [`SortBy::Date`] order: dated pages newest
+/// first, then by path.
+fn date_order(pages: &[Page], i: usize) -> (bool, std::cmp::Reverse<Option<PageDate>>, &String) {
+    let date = pages[i].meta.date;
+    (date.is_none(), std::cmp::Reverse(date), &pages[i].path)
+}
+
+/// The first `n` of `indices` in [`SortBy::Date`] order, in that order:
+/// chosen without sorting the rest (a language's feed takes twenty of
+/// every page of the site, and `kaca serve` makes it on every rebuild).
+pub fn newest(indices: &mut Vec<usize>, n: usize, pages: &[Page]) {
+    if n > 0 && indices.len() > n {
+        indices.select_nth_unstable_by(n - 1, |&a, &b| {
+            date_order(pages, a).cmp(&date_order(pages, b))
+        });
+        indices.truncate(n);
+    }
+    sort_pages(indices, SortBy::Date, pages);
 }
 
 fn collect_taxonomies(content: &Content, config: &Config) -> Vec<Taxonomy> {

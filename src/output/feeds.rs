@@ -136,7 +136,7 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
                 content.pages[i].lang == language.code && content.pages[i].meta.date.is_some()
             })
             .collect();
-        newest_first(&mut pages, &content.pages);
+        crate::content::newest(&mut pages, FEED_ENTRIES, &content.pages);
         wanted.push((
             format!("{}atom.xml", language.path_prefix),
             language.title.clone(),
@@ -185,20 +185,6 @@ fn feeds(shared: &Shared) -> Vec<OutputFile> {
             feed(shared, path, title, page_path, pages, &entries)
         })
         .collect()
-}
-
-/// Keeps the newest [`FEED_ENTRIES`] of `pages` (all dated), newest
-/// first, as [`crate::content::sort_pages`] orders them: chosen without
-/// sorting the rest, which for a language's feed is every page of the site
-/// (and `kaca serve` makes the feeds again on every rebuild).
-fn newest_first(pages: &mut Vec<usize>, all: &[Page]) {
-    if pages.len() > FEED_ENTRIES {
-        // sort_pages's key for dated pages: newest first, then by path.
-        let key = |i: usize| (std::cmp::Reverse(all[i].meta.date), &all[i].path);
-        pages.select_nth_unstable_by(FEED_ENTRIES - 1, |&a, &b| key(a).cmp(&key(b)));
-        pages.truncate(FEED_ENTRIES);
-    }
-    crate::content::sort_pages(pages, crate::content::SortBy::Date, all);
 }
 
 fn feed(
